@@ -1,0 +1,50 @@
+# Two commands: `make book` builds the HTML book, `make test` runs every test.
+# Both first create (or refresh) the virtual environment .venv from the pinned
+# requirements.txt; it is rebuilt whenever requirements.txt or code/pyproject.toml change.
+
+PYTHON ?= python3
+VENV   := .venv
+BIN    := $(VENV)/bin
+STAMP  := $(VENV)/.installed
+NOTEBOOKS := $(sort $(wildcard chapters/*.ipynb))
+BUILD_FLAGS := -W -n --keep-going
+
+.PHONY: help venv book test test-unit test-notebooks test-build notebooks clean
+
+help:
+	@echo "make book            build the HTML book into _build/html"
+	@echo "make test            unit tests, strict nbval on every notebook, and a clean -W -n build"
+	@echo "make notebooks       re-execute every notebook top to bottom and save its outputs"
+	@echo "make clean           remove _build"
+
+$(STAMP): requirements.txt code/pyproject.toml
+	rm -rf $(VENV)
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -r requirements.txt
+	touch $(STAMP)
+
+venv: $(STAMP)
+
+book: $(STAMP)
+	$(BIN)/jupyter-book build . $(BUILD_FLAGS)
+	@echo "Open _build/html/index.html"
+
+test: test-unit test-notebooks test-build
+
+test-unit: $(STAMP)
+	$(BIN)/python -m pytest tests
+
+test-notebooks: $(STAMP)
+	$(BIN)/python -m pytest --nbval --nbval-current-env $(NOTEBOOKS)
+
+test-build: $(STAMP)
+	rm -rf _build
+	$(BIN)/jupyter-book build . $(BUILD_FLAGS)
+	test -f _build/html/index.html
+
+notebooks: $(STAMP)
+	$(BIN)/python tools/execute_notebooks.py $(NOTEBOOKS)
+
+clean:
+	rm -rf _build

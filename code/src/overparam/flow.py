@@ -1,0 +1,310 @@
+r"""Gradient flow of a two-layer linear network.
+
+The model is :math:`W = U V^\top` with :math:`U \in \mathbb{R}^{m \times k}`,
+:math:`V \in \mathbb{R}^{n \times k}`, trained on
+
+.. math::
+
+    \ell(U, V) = \tfrac12 \lVert Y - X U V^\top \rVert_F^2,
+
+with :math:`X = I` (matrix factorization) when no data matrix is given. The
+gradient flow is :math:`\dot U = G V`, :math:`\dot V = G^\top U` with
+:math:`G = X^\top (Y - X W)` (book: notation page and chapter 1).
+
+Two ways to integrate it are offered:
+
+``method="params"``
+    integrates :math:`(U, V)` themselves, :math:`(m + n) k` unknowns.
+
+``method="gram"``
+    integrates the closed, width-free system for :math:`P = U U^\top`,
+    :math:`Q = V V^\top`, :math:`W = U V^\top` (book: notation page, "a
+    width-free form of the flow"):
+
+    .. math::
+
+        \dot W = G Q + P G, \qquad
+        \dot P = G W^\top + W G^\top, \qquad
+        \dot Q = G^\top W + W^\top G .
+
+    Its size does not depend on the width :math:`k`. It is integrated in
+    square-root form: with :math:`M = \begin{pmatrix} P & W \\ W^\top & Q
+    \end{pmatrix}` the system reads :math:`\dot M = S M + M S` with
+    :math:`S = \begin{pmatrix} 0 & G \\ G^\top & 0 \end{pmatrix}`, and
+    :math:`M = Z_s Z_s^\top` holds for all time when :math:`\dot Z_s = S Z_s`.
+    The factor :math:`Z_s` is taken with at most :math:`m + n` columns from the
+    initial Gram matrix :math:`M_0 = Z_0 Z_0^\top`, :math:`Z_0 = [U_0; V_0]`.
+    Integrating :math:`(W, P, Q)` entry by entry would be unstable: a
+    rounding error that leaves the set of rank-:math:`k` Gram matrices acts
+    like an extra, tiny hidden unit, and tiny units grow exponentially while
+    the flow escapes a saddle. The factored form cannot leave that set.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+from scipy.integrate import solve_ivp
+
+from . import _validate as _v
+
+__all__ = ["Trajectory", "gradient_flow", "gram_rhs", "loss", "imbalance", "check_problem"]
+
+METHODS = ("gram", "params")
+
+
+@dataclass(frozen=True)
+class Trajectory:
+    r"""A solution of the gradient flow sampled at the requested times.
+
+    Attributes
+    ----------
+    t : ndarray, shape (T,)
+        The times, as requested.
+    W : ndarray, shape (T, m, n)
+        The product :math:`W(t) = U(t) V(t)^\top`.
+    loss : ndarray, shape (T,)
+        :math:`\ell(t) = \tfrac12 \lVert Y - X W(t) \rVert_F^2`.
+    U, V : ndarray, shapes (T, m, k) and (T, n, k), or None
+        The factors, filled only by ``method="params"``.
+    P, Q : ndarray, shapes (T, m, m) and (T, n, n), or None
+        The Gram matrices :math:`U U^\top` and :math:`V V^\top`, filled only by
+        ``method="gram"``.
+    """
+
+    t: np.ndarray
+    W: np.ndarray
+    loss: np.ndarray
+    U: np.ndarray | None = None
+    V: np.ndarray | None = None
+    P: np.ndarray | None = None
+    Q: np.ndarray | None = None
+
+
+def check_problem(Y, U0, V0, X=None):
+    """Validate a (Y, U0, V0, X) problem and return float arrays.
+
+    Shapes: ``Y`` is (m, n) and ``X`` is None, or ``Y`` is (N, n) and ``X`` is
+    (N, m); ``U0`` is (m, k) and ``V0`` is (n, k). Raises ``ValueError`` naming
+    the argument whose shape or entries do not fit.
+    """
+    Y = _v.matrix("Y", Y)
+    if X is None:
+        m, n = Y.shape
+    else:
+        X = _v.matrix("X", X, rows=Y.shape[0], rows_hint=f"Y has {Y.shape[0]} rows: X must be N x m with N = rows of Y")
+        m, n = X.shape[1], Y.shape[1]
+    what_m = f"X has {m} columns" if X is not None else f"Y has {m} rows"
+    U0 = _v.matrix("U0", U0, rows=m, rows_hint=f"{what_m}: U0 must be m x k")
+    V0 = _v.matrix(
+        "V0",
+        V0,
+        rows=n,
+        cols=U0.shape[1],
+        rows_hint=f"Y has {n} columns: V0 must be n x k",
+        cols_hint=f"U0 has {U0.shape[1]} columns: V0 must be n x k with the same k",
+    )
+    return Y, U0, V0, X
+
+
+def loss(Y, W, *, X=None) -> float:
+    r"""The loss :math:`\ell = \tfrac12 \lVert Y - X W \rVert_F^2` (``X = I`` when None).
+
+    Parameters
+    ----------
+    Y : array_like, shape (m, n), or (N, n) with X
+    W : array_like, shape (m, n)
+    X : array_like, shape (N, m), optional
+    """
+    Y = _v.matrix("Y", Y)
+    if X is None:
+        W = _v.matrix("W", W, rows=Y.shape[0], cols=Y.shape[1], rows_hint=f"Y has {Y.shape[0]} rows", cols_hint=f"Y has {Y.shape[1]} columns")
+        R = Y - W
+    else:
+        X = _v.matrix("X", X, rows=Y.shape[0], rows_hint=f"Y has {Y.shape[0]} rows")
+        W = _v.matrix("W", W, rows=X.shape[1], cols=Y.shape[1], rows_hint=f"X has {X.shape[1]} columns", cols_hint=f"Y has {Y.shape[1]} columns")
+        R = Y - X @ W
+    return 0.5 * float(np.sum(R * R))
+
+
+def imbalance(U, V) -> np.ndarray:
+    r"""The imbalance :math:`\Lambda = U^\top U - V^\top V` (k x k), conserved by the flow.
+
+    Parameters
+    ----------
+    U : array_like, shape (m, k)
+    V : array_like, shape (n, k)
+    """
+    U = _v.matrix("U", U)
+    V = _v.matrix("V", V, cols=U.shape[1], cols_hint=f"U has {U.shape[1]} columns")
+    return U.T @ U - V.T @ V
+
+
+def _narrow_factor(Z0: np.ndarray) -> np.ndarray:
+    """A factor Zs with Zs Zs^T = Z0 Z0^T and min(k, m + n) columns.
+
+    When k <= m + n, Z0 itself is already narrow. Otherwise the eigendecomposition
+    of the (m + n) x (m + n) Gram matrix gives one; rounding can make its
+    smallest eigenvalues slightly negative, and those are set to zero.
+    """
+    size, k = Z0.shape
+    if k <= size:
+        return Z0
+    evals, evecs = np.linalg.eigh(Z0 @ Z0.T)
+    return evecs * np.sqrt(np.clip(evals, 0.0, None))
+
+
+def gram_rhs(W, P, Q, Y, *, X=None):
+    r"""Right-hand side of the width-free system (book: notation page, section 7 of the statements).
+
+    .. math::
+
+        \dot W = G Q + P G, \quad \dot P = G W^\top + W G^\top, \quad
+        \dot Q = G^\top W + W^\top G, \qquad G = X^\top (Y - X W).
+
+    Parameters
+    ----------
+    W : array_like, shape (m, n)
+    P : array_like, shape (m, m)
+    Q : array_like, shape (n, n)
+    Y : array_like, shape (m, n), or (N, n) with ``X``
+    X : array_like, shape (N, m), optional
+
+    Returns
+    -------
+    (W', P', Q') : tuple of ndarray
+    """
+    Y = _v.matrix("Y", Y)
+    if X is None:
+        m, n = Y.shape
+    else:
+        X = _v.matrix("X", X, rows=Y.shape[0], rows_hint=f"Y has {Y.shape[0]} rows")
+        m, n = X.shape[1], Y.shape[1]
+    W = _v.matrix("W", W, rows=m, cols=n, rows_hint=f"W must be {m} x {n}", cols_hint=f"W must be {m} x {n}")
+    P = _v.matrix("P", P, rows=m, cols=m, rows_hint=f"P must be {m} x {m}", cols_hint=f"P must be {m} x {m}")
+    Q = _v.matrix("Q", Q, rows=n, cols=n, rows_hint=f"Q must be {n} x {n}", cols_hint=f"Q must be {n} x {n}")
+    G = Y - W if X is None else X.T @ (Y - X @ W)
+    return G @ Q + P @ G, G @ W.T + W @ G.T, G.T @ W + W.T @ G
+
+
+def _solve(fun, y0, t, rtol, atol):
+    """Integrate ``y' = fun(y)`` from 0 and return the states at the times ``t``."""
+    t_unique, inverse = np.unique(t, return_inverse=True)
+    t_end = float(t_unique[-1])
+    if t_end == 0.0:
+        states = np.repeat(y0[None, :], t_unique.size, axis=0)
+    else:
+        sol = solve_ivp(
+            lambda _s, y: fun(y),
+            (0.0, t_end),
+            y0,
+            method="DOP853",
+            t_eval=t_unique,
+            rtol=rtol,
+            atol=atol,
+        )
+        if not sol.success:  # pragma: no cover - the flow is smooth and bounded
+            raise RuntimeError(f"the ODE solver failed: {sol.message}")
+        states = sol.y.T
+    return states[inverse]
+
+
+def gradient_flow(
+    Y,
+    U0,
+    V0,
+    t,
+    *,
+    X=None,
+    method: str = "gram",
+    rtol: float = 1e-10,
+    atol: float = 1e-12,
+) -> Trajectory:
+    r"""Solve the gradient flow of :math:`\tfrac12\lVert Y - X U V^\top\rVert_F^2` from ``(U0, V0)``.
+
+    .. math::
+
+        \dot U = X^\top (Y - X U V^\top) V, \qquad
+        \dot V = (Y - X U V^\top)^\top X U .
+
+    Parameters
+    ----------
+    Y : array_like, shape (m, n), or (N, n) when ``X`` is given
+        Targets.
+    U0 : array_like, shape (m, k)
+    V0 : array_like, shape (n, k)
+        Initial factors; any width ``k >= 1``.
+    t : array_like, shape (T,)
+        Non-decreasing times ``>= 0`` at which to report the solution.
+    X : array_like, shape (N, m), optional
+        Data matrix; ``None`` means ``X = I`` (matrix factorization).
+    method : {"gram", "params"}
+        ``"gram"`` integrates the width-free system for
+        :math:`(W, UU^\top, VV^\top)` (in square-root form, see the module
+        documentation) and also returns ``P`` and ``Q``; ``"params"``
+        integrates :math:`(U, V)` and also returns them.
+    rtol, atol : float
+        Tolerances of the adaptive Runge-Kutta solver (DOP853).
+
+    Returns
+    -------
+    Trajectory
+        ``t``, ``W`` (T, m, n), ``loss`` (T,); ``U``, ``V`` for ``"params"``;
+        ``P``, ``Q`` for ``"gram"``.
+
+    Raises
+    ------
+    ValueError
+        If a shape does not fit, an entry is not finite, the times are negative
+        or decreasing, the method is unknown, or a tolerance is not positive.
+    """
+    Y, U0, V0, X = check_problem(Y, U0, V0, X)
+    t = _v.times("t", t)
+    method = _v.choice("method", method, METHODS)
+    rtol = _v.positive_scalar("rtol", rtol)
+    atol = _v.positive_scalar("atol", atol)
+
+    m, k = U0.shape
+    n = V0.shape[0]
+    if X is None:
+        def residual_grad(W):
+            return Y - W
+    else:
+        XtX = X.T @ X
+        XtY = X.T @ Y
+
+        def residual_grad(W):
+            return XtY - XtX @ W
+
+    if method == "gram":
+        # Width-free: the flow of W, P, Q depends on U0, V0 only through the Gram
+        # matrix M0 = Z0 Z0^T of Z0 = [U0; V0]. Integrate section 7's system in
+        # square-root form M = Zs Zs^T with a factor Zs of width <= m + n.
+        Zs = _narrow_factor(np.vstack([U0, V0]))
+        U_start, V_start = Zs[:m], Zs[m:]
+    else:
+        U_start, V_start = U0, V0
+    r = U_start.shape[1]
+    mr = m * r
+
+    def fun(y):
+        U = y[:mr].reshape(m, r)
+        V = y[mr:].reshape(n, r)
+        G = residual_grad(U @ V.T)
+        return np.concatenate([(G @ V).ravel(), (G.T @ U).ravel()])
+
+    states = _solve(fun, np.concatenate([U_start.ravel(), V_start.ravel()]), t, rtol, atol)
+    U = states[:, :mr].reshape(-1, m, r)
+    V = states[:, mr:].reshape(-1, n, r)
+    W = U @ np.swapaxes(V, 1, 2)
+    if method == "gram":
+        P = U @ np.swapaxes(U, 1, 2)
+        Q = V @ np.swapaxes(V, 1, 2)
+        U = V = None
+    else:
+        P = Q = None
+
+    R = Y[None] - (W if X is None else X[None] @ W)
+    losses = 0.5 * np.sum(R * R, axis=(1, 2))
+    return Trajectory(t=t, W=W, loss=losses, U=U, V=V, P=P, Q=Q)
