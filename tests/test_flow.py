@@ -199,3 +199,13 @@ def test_gram_method_is_accurate_through_a_saddle_escape():
     _, _, W_ref = reference_flow(Y, U0, V0, TIMES, X=X)
     assert run.loss[-1] < 0.5 * run.loss[0]  # the flow did leave the plateau
     assert relative_gap(run.W, W_ref) < 1e-7
+
+
+def test_fast_convergence_is_accurate_at_every_requested_time():
+    """Regression test: reading W off DOP853's dense output was 1.5e-8 off here (long steps near the minimum)."""
+    rng = np.random.default_rng(34)
+    Y, U0, V0 = rng.standard_normal((1, 1)), rng.standard_normal((1, 6)), rng.standard_normal((1, 6))
+    for method in ("gram", "params"):
+        run = gradient_flow(Y, U0, V0, TIMES, method=method)
+        _, _, W_ref = reference_flow(Y, U0, V0, TIMES, rtol=1e-13, atol=1e-15)
+        assert relative_gap(run.W, W_ref) < 1e-9

@@ -45,9 +45,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
-from scipy.integrate import solve_ivp
-
 from . import _validate as _v
+from ._ode import integrate
 
 __all__ = ["Trajectory", "gradient_flow", "gram_rhs", "loss", "imbalance", "check_problem"]
 
@@ -188,28 +187,6 @@ def gram_rhs(W, P, Q, Y, *, X=None):
     return G @ Q + P @ G, G @ W.T + W @ G.T, G.T @ W + W.T @ G
 
 
-def _solve(fun, y0, t, rtol, atol):
-    """Integrate ``y' = fun(y)`` from 0 and return the states at the times ``t``."""
-    t_unique, inverse = np.unique(t, return_inverse=True)
-    t_end = float(t_unique[-1])
-    if t_end == 0.0:
-        states = np.repeat(y0[None, :], t_unique.size, axis=0)
-    else:
-        sol = solve_ivp(
-            lambda _s, y: fun(y),
-            (0.0, t_end),
-            y0,
-            method="DOP853",
-            t_eval=t_unique,
-            rtol=rtol,
-            atol=atol,
-        )
-        if not sol.success:  # pragma: no cover - the flow is smooth and bounded
-            raise RuntimeError(f"the ODE solver failed: {sol.message}")
-        states = sol.y.T
-    return states[inverse]
-
-
 def gradient_flow(
     Y,
     U0,
@@ -294,7 +271,7 @@ def gradient_flow(
         G = residual_grad(U @ V.T)
         return np.concatenate([(G @ V).ravel(), (G.T @ U).ravel()])
 
-    states = _solve(fun, np.concatenate([U_start.ravel(), V_start.ravel()]), t, rtol, atol)
+    states = integrate(fun, np.concatenate([U_start.ravel(), V_start.ravel()]), t, rtol, atol)
     U = states[:, :mr].reshape(-1, m, r)
     V = states[:, mr:].reshape(-1, n, r)
     W = U @ np.swapaxes(V, 1, 2)

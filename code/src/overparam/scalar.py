@@ -10,7 +10,9 @@ written out so that the chapters can look at each piece (book: chapter 1,
 * the induced flow on the product :math:`x = uv`,
   :math:`\dot x = (y - x)\sqrt{\lambda_0^2 + 4x^2}`;
 * the plain (not overparameterized) model :math:`\dot x = y - x`, solved by
-  :math:`x(t) = y + (x_0 - y) e^{-t}`.
+  :math:`x(t) = y + (x_0 - y) e^{-t}`;
+* the closed-form solution :math:`x(t)` of the overparameterized flow and its rate
+  :math:`g = \sqrt{\lambda_0^2 + 4y^2}` (book: chapter 3).
 """
 
 from __future__ import annotations
@@ -18,9 +20,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
-from scipy.integrate import solve_ivp
-
 from . import _validate as _v
+from ._ode import integrate
 
 __all__ = [
     "ScalarTrajectory",
@@ -31,6 +32,8 @@ __all__ = [
     "induced_rhs",
     "induced_flow",
     "plain_flow",
+    "closed_form",
+    "convergence_rate",
 ]
 
 
@@ -104,16 +107,7 @@ def imbalance(u, v):
 
 
 def _integrate(fun, y0, t, rtol, atol):
-    t_unique, inverse = np.unique(t, return_inverse=True)
-    t_end = float(t_unique[-1])
-    if t_end == 0.0:
-        states = np.repeat(np.asarray(y0, float)[:, None], t_unique.size, axis=1)
-    else:
-        sol = solve_ivp(lambda _s, z: fun(z), (0.0, t_end), y0, method="DOP853", t_eval=t_unique, rtol=rtol, atol=atol)
-        if not sol.success:  # pragma: no cover
-            raise RuntimeError(f"the ODE solver failed: {sol.message}")
-        states = sol.y
-    return states[:, inverse]
+    return integrate(fun, np.asarray(y0, float), t, rtol, atol).T
 
 
 def flow(y, u0, v0, t, *, rtol: float = 1e-10, atol: float = 1e-12) -> ScalarTrajectory:
@@ -194,3 +188,161 @@ def plain_flow(y, x0, t) -> np.ndarray:
     x0 = _v.real_scalar("x0", x0)
     t = _v.times("t", t)
     return y + (x0 - y) * np.exp(-t)
+
+
+def _closed_form_x(t: np.ndarray, y: float, x0: float, lambda0: float) -> np.ndarray:
+    """x(t) of the scalar flow from the product ``x0`` and the imbalance ``lambda0``.
+
+    Internal: the arguments are trusted (finite floats, ``t`` a validated 1-D array).
+    Shared with :mod:`overparam.spectral`, which knows each mode by
+    :math:`(x_0, \\lambda_0)`. The formulas are derived in :func:`closed_form`.
+    """
+    if x0 < 0.0:
+        # v -> -v maps (y, x) to (-y, -x) and keeps lambda0: solve with x0 > 0.
+        return -_closed_form_x(t, -y, -x0, lambda0)
+    if x0 == y:
+        return np.full(t.shape, y)
+    lam2 = lambda0 * lambda0
+    if lam2 == 0.0:
+        # Balanced: x >= 0 solves the logistic equation x' = 2 (y - x) x and never
+        # changes sign (book: chapter 3, the balanced case).
+        if x0 == 0.0:
+            return np.zeros(t.shape)  # u0 = v0 = 0, a stationary point
+        if y > 0.0:
+            E = np.exp(-2.0 * y * t)
+            if x0 <= y:
+                return x0 * y / (x0 + (y - x0) * E)
+            return x0 * y / (y - (x0 - y) * np.expm1(-2.0 * y * t))
+        if y < 0.0:
+            ay = -y
+            E = np.exp(-2.0 * ay * t)
+            return x0 * ay * E / (ay - x0 * np.expm1(-2.0 * ay * t))
+        return x0 / (1.0 + 2.0 * x0 * t)  # y = 0: x' = -2 x^2
+    g = np.hypot(lambda0, 2.0 * y)
+    s0 = np.hypot(lambda0, 2.0 * x0)  # u0^2 + v0^2
+    P0 = s0 + 2.0 * x0  # (u0 + v0)^2, no cancellation since x0 >= 0
+    # a = 2y + g and nb = g - 2y, the roots a and -nb of P^2 - 4yP - lambda0^2, each
+    # written without cancellation (a * nb = lambda0^2).
+    if y >= 0.0:
+        a = 2.0 * y + g
+        nb = lam2 / a
+    else:
+        nb = g - 2.0 * y
+        a = lam2 / nb
+    e0 = x0 - y
+    delta0 = 4.0 * P0 * e0 / (P0 + nb)  # = P0 - a, without cancellation
+    E = np.exp(-g * t)
+    F = -np.expm1(-g * t)  # 1 - E, accurate for small g t
+    # D = P0 + nb - delta0 E and N = P0 (a + nb E) + lambda0^2 (1 - E), as sums of
+    # non-negative terms.
+    if delta0 > 0.0:
+        D = 2.0 * g + delta0 * F
+    else:
+        D = (P0 + nb) - delta0 * E
+    N = P0 * (a + nb * E) + lam2 * F
+    return y + (2.0 * g * E / D) * (2.0 * g * P0 / N) * e0
+
+
+def closed_form(y, u0, v0, t) -> np.ndarray:
+    r"""The exact solution :math:`x(t) = u(t) v(t)` of the scalar flow, in closed form.
+
+    Solves :math:`\dot u = (y - uv) v`, :math:`\dot v = (y - uv) u` from
+    :math:`(u_0, v_0)` for every real :math:`y, u_0, v_0` (book: chapter 3, the
+    closed form of the scalar flow). With :math:`x_0 = u_0 v_0`,
+    :math:`\lambda_0 = u_0^2 - v_0^2` and :math:`g = \sqrt{\lambda_0^2 + 4y^2}`:
+
+    .. math::
+
+        x(t) = y + \frac{4 g^2 P_0 (x_0 - y)\, e^{-g t}}{D(t)\, N(t)}, \qquad
+        \begin{aligned}
+        D(t) &= P_0 + b - (P_0 - a) e^{-g t}, \\
+        N(t) &= P_0 (a + b e^{-g t}) + \lambda_0^2 (1 - e^{-g t}),
+        \end{aligned}
+
+    where :math:`a = g + 2y`, :math:`b = g - 2y` and :math:`P_0 = (u_0 + v_0)^2`,
+    for :math:`x_0 \ge 0` (for :math:`x_0 < 0` flip the signs of :math:`v_0`,
+    :math:`y` and :math:`x`, a symmetry of the flow).
+    It comes from :math:`P = (u + v)^2`, which solves the Riccati equation
+    :math:`\dot P = -\tfrac12 (P - a)(P + b)`, and :math:`x - y = (P - a)(P + b) / (4P)`.
+    This is the talk's formula
+
+    .. math::
+
+        x(t) = \frac{y e^{2gt} - 2c\lambda_0^2 e^{gt} - 4y\lambda_0^2 c^2}
+                    {e^{2gt} + 8yc\,e^{gt} - 4\lambda_0^2 c^2},
+        \qquad
+        c = \frac{y - x_0}{\lambda_0^2 + 4x_0 y + \sqrt{(\lambda_0^2 + 4x_0^2)(\lambda_0^2 + 4y^2)}},
+
+    rewritten in :math:`e^{-gt}` (it is :math:`x - y = -2cg^2e^{-gt} / ((1 + 2ace^{-gt})(1 - 2bce^{-gt}))`
+    with :math:`c = 2P_0(y - x_0) / (a (P_0 + b)^2)`). The talk's :math:`c` has a zero
+    denominator exactly when :math:`\lambda_0 = 0` and :math:`x_0 y \le 0`; those and the
+    other balanced cases (:math:`\lambda_0 = 0`) use the logistic solutions of
+    :math:`\dot x = 2(y - x)\lvert x \rvert`:
+
+    * :math:`x_0 y > 0`: :math:`x(t) = x_0 y / (x_0 + (y - x_0) e^{-2\lvert y \rvert t})`
+      (Saxe et al.), which tends to :math:`y`;
+    * :math:`x_0 y < 0`: :math:`x(t) = x_0 \lvert y \rvert e^{-2\lvert y \rvert t} /
+      (\lvert y \rvert + \lvert x_0 \rvert (1 - e^{-2\lvert y \rvert t}))`, which tends to 0
+      and never reaches :math:`y`;
+    * :math:`y = 0`: :math:`x(t) = x_0 / (1 + 2 \lvert x_0 \rvert t)`, algebraic decay;
+    * :math:`x_0 = 0` (then :math:`u_0 = v_0 = 0`): :math:`x \equiv 0`, a saddle point.
+
+    Also :math:`x_0 = y` gives :math:`x \equiv y`.
+
+    Numerics: every factor above is evaluated as a sum of non-negative terms, with
+    ``exp(-g t)`` and ``expm1``, so nothing overflows for any ``t`` and nothing cancels.
+    The absolute error is a few units of round-off times :math:`\max(\lvert y \rvert,
+    \lvert x_0 \rvert)` (plus the rounding of :math:`x_0 = u_0 v_0` itself), for all
+    ``t``; near :math:`y` the gap :math:`x(t) - y` is even accurate relatively.
+    Exception: a :math:`\lambda_0 \ne 0` whose square underflows (below about
+    :math:`10^{-154}` times the scale of the problem) is treated as balanced.
+
+    Parameters
+    ----------
+    y, u0, v0 : float
+        Target and initial factors.
+    t : array_like, shape (T,)
+        Non-decreasing times ``>= 0``.
+
+    Returns
+    -------
+    ndarray, shape (T,)
+        :math:`x(t)` at the requested times.
+
+    See Also
+    --------
+    convergence_rate : the rate :math:`g` of :math:`\lvert x(t) - y \rvert`.
+    flow : the same trajectory from a numerical ODE solve.
+    """
+    y = _v.real_scalar("y", y)
+    u0 = _v.real_scalar("u0", u0)
+    v0 = _v.real_scalar("v0", v0)
+    t = _v.times("t", t)
+    return _closed_form_x(t, y, u0 * v0, (u0 - v0) * (u0 + v0))
+
+
+def convergence_rate(y, u0, v0) -> float:
+    r"""The rate :math:`g = \sqrt{\lambda_0^2 + 4y^2}` of the scalar flow, :math:`\lambda_0 = u_0^2 - v_0^2`.
+
+    When the flow converges to :math:`y`, :math:`\lvert x(t) - y \rvert \sim C e^{-g t}`
+    and the loss decays like :math:`e^{-2gt}` (book: chapter 3; the constant is
+    :math:`C = 2\lvert c \rvert g^2` with the talk's :math:`c`, see :func:`closed_form`).
+    The flow converges to :math:`y` unless it is balanced (:math:`\lambda_0 = 0`) with
+    :math:`x_0 y \le 0`: then :math:`x(t) \to 0` instead (at the same rate
+    :math:`g = 2\lvert y \rvert` when :math:`x_0 \ne 0`), and for :math:`y = \lambda_0 = 0`
+    the rate is :math:`g = 0` and the decay :math:`x_0 / (1 + 2\lvert x_0\rvert t)` is
+    algebraic.
+
+    Parameters
+    ----------
+    y, u0, v0 : float
+        Target and initial factors.
+
+    Returns
+    -------
+    float
+    """
+    y = _v.real_scalar("y", y)
+    u0 = _v.real_scalar("u0", u0)
+    v0 = _v.real_scalar("v0", v0)
+    return float(np.hypot((u0 - v0) * (u0 + v0), 2.0 * y))
