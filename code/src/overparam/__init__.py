@@ -6,12 +6,16 @@ flow
     The gradient flow of a two-layer linear network, in parameter space and in
     the width-free (Gram) form.
 scalar
-    The scalar warm-up ``l(u, v) = (y - uv)^2 / 2``.
+    The scalar warm-up ``l(u, v) = (y - uv)^2 / 2``, with its closed-form solution.
+spectral
+    Spectral initializations and their closed-form flow.
+riccati
+    The Riccati closed form under homogeneous imbalance ``U^T U - V^T V = lambda I``.
 style
     The book's figure style.
 """
 
-from . import flow, scalar, style
+from . import flow, riccati, scalar, spectral, style
 
-__all__ = ["flow", "scalar", "style"]
+__all__ = ["flow", "scalar", "spectral", "riccati", "style"]
 __version__ = "0.1.0"
