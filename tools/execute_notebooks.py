@@ -4,7 +4,8 @@ Usage: python tools/execute_notebooks.py chapters/01_scalar.ipynb [...]
 
 Each notebook runs in its own directory with the kernel named in its metadata
 (``python3``), exactly as nbval and the book build run it. Execution counts
-start at 1 and follow the cell order.
+start at 1 and follow the cell order. Cell ids are renumbered and no timings are
+recorded, so that a re-run changes the file only where an output changed.
 """
 
 from __future__ import annotations
@@ -21,8 +22,14 @@ def execute(path: Path, timeout: int = 600) -> float:
     nb = nbformat.read(path, as_version=4)
     nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
     start = time.perf_counter()
-    NotebookClient(nb, timeout=timeout, kernel_name="python3", resources={"metadata": {"path": str(path.parent)}}).execute()
+    NotebookClient(
+        nb, timeout=timeout, kernel_name="python3", record_timing=False, resources={"metadata": {"path": str(path.parent)}}
+    ).execute()
     elapsed = time.perf_counter() - start
+    # Stable cell ids keep diffs to what changed (ids only need to be unique).
+    for i, cell in enumerate(nb.cells):
+        cell["id"] = f"cell-{i:03d}"
+        cell.metadata.pop("execution", None)
     nbformat.write(nb, path)
     return elapsed
 

@@ -19,6 +19,7 @@ __all__ = [
     "matrix",
     "times",
     "positive_scalar",
+    "nonnegative_array",
     "choice",
 ]
 
@@ -116,6 +117,14 @@ def times(name: str, value: Any) -> np.ndarray:
         raise ValueError(
             f"{name} must be non-decreasing, but {name}[{i + 1}] = {arr[i + 1]} < {name}[{i}] = {arr[i]}"
         )
+    return arr
+
+
+def nonnegative_array(name: str, value: Any) -> np.ndarray:
+    """Return ``value`` as a finite float array (any shape, no order) with entries ``>= 0``."""
+    arr = real_array(name, value)
+    if np.any(arr < 0):
+        raise ValueError(f"{name} must be >= 0, found {arr.min()}")
     return arr
 
 

@@ -243,7 +243,7 @@ def _closed_form_x(t: np.ndarray, y: float, x0: float, lambda0: float) -> np.nda
     return y + (2.0 * g * E / D) * (2.0 * g * P0 / N) * e0
 
 
-def closed_form(y, u0, v0, t) -> np.ndarray:
+def closed_form(t, y, u0, v0) -> np.ndarray:
     r"""The exact solution :math:`x(t) = u(t) v(t)` of the scalar flow, in closed form.
 
     Solves :math:`\dot u = (y - uv) v`, :math:`\dot v = (y - uv) u` from
@@ -299,14 +299,14 @@ def closed_form(y, u0, v0, t) -> np.ndarray:
 
     Parameters
     ----------
+    t : array_like, any shape
+        Times ``>= 0`` (a scalar, a 1-D grid, or any array; no order needed).
     y, u0, v0 : float
         Target and initial factors.
-    t : array_like, shape (T,)
-        Non-decreasing times ``>= 0``.
 
     Returns
     -------
-    ndarray, shape (T,)
+    ndarray, the shape of ``t``
         :math:`x(t)` at the requested times.
 
     See Also
@@ -314,10 +314,10 @@ def closed_form(y, u0, v0, t) -> np.ndarray:
     convergence_rate : the rate :math:`g` of :math:`\lvert x(t) - y \rvert`.
     flow : the same trajectory from a numerical ODE solve.
     """
+    t = _v.nonnegative_array("t", t)
     y = _v.real_scalar("y", y)
     u0 = _v.real_scalar("u0", u0)
     v0 = _v.real_scalar("v0", v0)
-    t = _v.times("t", t)
     return _closed_form_x(t, y, u0 * v0, (u0 - v0) * (u0 + v0))
 
 

@@ -39,6 +39,7 @@ import numpy as np
 
 from . import _validate as _v
 from .flow import check_problem
+from .riccati import _RANK_RTOL as _ROUNDOFF
 from .scalar import _closed_form_x
 
 __all__ = [
@@ -213,6 +214,13 @@ def modes(Y, U0, V0, *, rtol: float = 1e-10) -> SpectralModes:
     spaces of ``Y``), with clusters of (nearly) equal singular values split by the
     eigenvectors of a generic combination of the other matrices, and then checked.
 
+    Round-off convention (as in :mod:`overparam.riccati`): a mode's factors
+    :math:`U_0^\top\phi_i`, :math:`V_0^\top\psi_i` of norm below
+    ``1e-12 * ||[U0; V0]||_2`` are set to zero, and so is an imbalance
+    :math:`\lambda_{0,i}` below ``1e-12 * ||[U0; V0]||_2**2``. Exact zeros matter here:
+    :math:`u = v = 0` is a saddle that any seed leaves, and a balanced mode with
+    :math:`x_0 y < 0` never reaches :math:`y` while any imbalance lets it cross over.
+
     Parameters
     ----------
     Y : array_like, shape (m, n)
@@ -296,23 +304,35 @@ def modes(Y, U0, V0, *, rtol: float = 1e-10) -> SpectralModes:
     Pd = Phi.T @ P0 @ Phi
     Qd = Psi.T @ Q0 @ Psi
     diag = np.arange(p)
-    sigma, w = Yd[diag, diag].copy(), Wd[diag, diag].copy()
-    pu, qv = np.diag(Pd).copy(), np.diag(Qd).copy()
+    sigma = Yd[diag, diag].copy()
     for name, D, d in (
-        ("Phi^T Y Psi", Yd, sigma),
-        ("Phi^T U0 V0^T Psi", Wd, w),
-        ("Phi^T U0 U0^T Phi", Pd, pu),
-        ("Psi^T V0 V0^T Psi", Qd, qv),
+        ("Phi^T Y Psi", Yd, p),
+        ("Phi^T U0 V0^T Psi", Wd, p),
+        ("Phi^T U0 U0^T Phi", Pd, m),
+        ("Psi^T V0 V0^T Psi", Qd, n),
     ):
         off = D.copy()
-        off[np.arange(d.size), np.arange(d.size)] = 0.0
+        off[np.arange(d), np.arange(d)] = 0.0
         worst = float(np.max(np.abs(off)))
         if worst > zero:
             raise ValueError(
                 f"(U0, V0) is not a spectral initialization of Y: in the singular vector bases of Y, "
                 f"{name} has an off-diagonal entry {worst:.3g} > rtol * scale = {zero:.3g}"
             )
-    pu, qv = pu[:p], qv[:p]
+    # The modes themselves, from the factors (not the Gram matrices, whose round-off is
+    # eps * scale rather than (eps * ||U0||)^2): a_i = U0^T phi_i, b_i = V0^T psi_i.
+    # Components at round-off level are exact zeros (u = v = 0 is a saddle, where any
+    # noise would grow), and so is an imbalance at round-off level (a balanced mode with
+    # x0 y < 0 never reaches y, while any imbalance lets it cross over eventually); the
+    # same convention as the Riccati closed form, see overparam.riccati.
+    norm_z = float(np.linalg.norm(np.concatenate([U0, V0]), 2))
+    a = U0.T @ Phi[:, :p]
+    b = V0.T @ Psi[:, :p]
+    a[:, np.linalg.norm(a, axis=0) <= _ROUNDOFF * norm_z] = 0.0
+    b[:, np.linalg.norm(b, axis=0) <= _ROUNDOFF * norm_z] = 0.0
+    pu, qv, w = np.sum(a * a, axis=0), np.sum(b * b, axis=0), np.sum(a * b, axis=0)
+    lam = pu - qv
+    lam[np.abs(lam) <= _ROUNDOFF * norm_z**2] = 0.0
     active = (np.abs(sigma) > zero) | (np.abs(w) > zero)
     defect = np.abs(pu * qv - w * w)
     if np.any(active & (defect > rtol * scale**2)):
@@ -329,7 +349,7 @@ def modes(Y, U0, V0, *, rtol: float = 1e-10) -> SpectralModes:
     order = np.lexsort((-np.abs(w), -sigma))
     Phi[:, :p] = Phi[:, order]
     Psi[:, :p] = Psi[:, order]
-    sigma, w, lam = sigma[order], w[order], (pu - qv)[order]
+    sigma, w, lam = sigma[order], w[order], lam[order]
     return SpectralModes(Phi=Phi, Psi=Psi, sigma=sigma, x0=w, lambda0=lam, rate=np.hypot(lam, 2.0 * sigma))
 
 
@@ -380,8 +400,9 @@ def closed_form(Y, U0, V0, t, *, rtol: float = 1e-10) -> np.ndarray:
     :math:`y = \sigma_i(Y)` (0 beyond the rank), :math:`x_0 = s_{U,i} s_{V,i}`,
     :math:`\lambda_0 = s_{U,i}^2 - s_{V,i}^2` (book: chapter 3). Finite for every
     ``t``; the error is that of :func:`overparam.scalar.closed_form` per mode plus the
-    round-off of the SVD (a few units of :math:`10^{-16}` times the scale
-    :math:`\max(\lVert Y\rVert_2, \lVert U_0\rVert_2^2, \lVert V_0\rVert_2^2)`).
+    round-off of the SVD, at the level of :math:`10^{-14}` times the scale
+    :math:`\max(\lVert Y\rVert_2, \lVert U_0\rVert_2^2, \lVert V_0\rVert_2^2)` (see
+    :func:`modes` for how round-off zeros are treated).
 
     Parameters
     ----------
