@@ -8,6 +8,10 @@ BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 NOTEBOOKS := $(sort $(wildcard chapters/*.ipynb))
 BUILD_FLAGS := -W -n --keep-going
+# Notebooks must run with Jupyter's inline matplotlib backend: a MPLBACKEND set in
+# the caller's environment (e.g. Agg on a headless machine) would silently drop
+# every figure from the outputs.
+NB_ENV := env -u MPLBACKEND
 
 .PHONY: help venv book test test-unit test-notebooks test-build notebooks clean
 
@@ -27,7 +31,7 @@ $(STAMP): requirements.txt code/pyproject.toml
 venv: $(STAMP)
 
 book: $(STAMP)
-	$(BIN)/jupyter-book build . $(BUILD_FLAGS)
+	$(NB_ENV) $(BIN)/jupyter-book build . $(BUILD_FLAGS)
 	@echo "Open _build/html/index.html"
 
 test: test-unit test-notebooks test-build
@@ -36,15 +40,15 @@ test-unit: $(STAMP)
 	$(BIN)/python -m pytest tests
 
 test-notebooks: $(STAMP)
-	$(BIN)/python -m pytest --nbval --nbval-current-env $(NOTEBOOKS)
+	$(NB_ENV) $(BIN)/python -m pytest --nbval --nbval-current-env $(NOTEBOOKS)
 
 test-build: $(STAMP)
 	rm -rf _build
-	$(BIN)/jupyter-book build . $(BUILD_FLAGS)
+	$(NB_ENV) $(BIN)/jupyter-book build . $(BUILD_FLAGS)
 	test -f _build/html/index.html
 
 notebooks: $(STAMP)
-	$(BIN)/python tools/execute_notebooks.py $(NOTEBOOKS)
+	$(NB_ENV) $(BIN)/python tools/execute_notebooks.py $(NOTEBOOKS)
 
 clean:
 	rm -rf _build
