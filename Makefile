@@ -13,11 +13,12 @@ BUILD_FLAGS := -W -n --keep-going
 # every figure from the outputs.
 NB_ENV := env -u MPLBACKEND
 
-.PHONY: help venv book test test-unit test-notebooks test-build notebooks clean
+.PHONY: help venv book test test-unit test-notebooks test-build test-browser notebooks clean
 
 help:
 	@echo "make book            build the HTML book into _build/html"
-	@echo "make test            unit tests, strict nbval on every notebook, and a clean -W -n build"
+	@echo "make test            unit tests, strict nbval on every notebook, a clean -W -n build, browser tests"
+	@echo "make test-browser    only the browser tests, against the current _build/html (needs Chromium)"
 	@echo "make notebooks       re-execute every notebook top to bottom and save its outputs"
 	@echo "make clean           remove _build"
 
@@ -34,10 +35,10 @@ book: $(STAMP)
 	$(NB_ENV) $(BIN)/jupyter-book build . $(BUILD_FLAGS)
 	@echo "Open _build/html/index.html"
 
-test: test-unit test-notebooks test-build
+test: test-unit test-notebooks test-build test-browser
 
 test-unit: $(STAMP)
-	$(BIN)/python -m pytest tests
+	$(BIN)/python -m pytest tests --ignore=tests/browser
 
 test-notebooks: $(STAMP)
 	$(NB_ENV) $(BIN)/python -m pytest --nbval --nbval-current-env $(NOTEBOOKS)
@@ -46,6 +47,10 @@ test-build: $(STAMP)
 	rm -rf _build
 	$(NB_ENV) $(BIN)/jupyter-book build . $(BUILD_FLAGS)
 	test -f _build/html/index.html
+
+# Every page in headless Chromium, MathJax served locally; screenshots in _build/screenshots.
+test-browser: $(STAMP)
+	$(BIN)/python -m pytest tests/browser
 
 notebooks: $(STAMP)
 	$(NB_ENV) $(BIN)/python tools/execute_notebooks.py $(NOTEBOOKS)

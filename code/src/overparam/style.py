@@ -18,10 +18,12 @@ from __future__ import annotations
 from collections.abc import Iterator
 from contextlib import contextmanager
 
+import re
+
 import matplotlib as mpl
 from cycler import cycler
 
-__all__ = ["PALETTE", "ROLES", "RC", "use", "context"]
+__all__ = ["PALETTE", "ROLES", "RC", "use", "context", "animation_html"]
 
 #: Okabe & Ito (2008) colour-blind-safe palette, in cycle order.
 PALETTE: dict[str, str] = {
@@ -87,3 +89,59 @@ def context() -> Iterator[None]:
     """The book's style for the duration of a ``with`` block only."""
     with mpl.rc_context(RC):
         yield
+
+
+# The player of matplotlib's to_jshtml draws its buttons with Font Awesome 4 icons
+# loaded from a CDN; these glyphs need no download.
+_PLAYER_ICONS = {
+    "fa fa-minus": "\u2212",
+    "fa fa-fast-backward": "\u23ee",
+    "fa fa-step-backward": "\u23ea",
+    "fa fa-play fa-flip-horizontal": "\u25c0",
+    "fa fa-pause": "\u23f8",
+    "fa fa-play": "\u25b6",
+    "fa fa-step-forward": "\u23e9",
+    "fa fa-fast-forward": "\u23ed",
+    "fa fa-plus": "+",
+}
+
+
+def animation_html(animation, name: str, alt: str, *, dpi: int = 60, default_mode: str = "once") -> str:
+    """A matplotlib animation as self-contained HTML that plays in a static page.
+
+    Wraps :meth:`matplotlib.animation.Animation.to_jshtml` (frames embedded as
+    PNGs, a JavaScript player, no kernel needed) and makes the result fit for the
+    book: the random element id becomes ``name`` (so the output is the same on
+    every run), the frame image gets the alt text ``alt``, and the player's
+    icons are plain characters instead of a stylesheet fetched from a CDN.
+
+    Parameters
+    ----------
+    animation : matplotlib.animation.Animation
+    name : str
+        Identifier for the player's HTML elements: letters, digits and ``_``.
+    alt : str
+        Alt text of the animation's image, for screen readers.
+    dpi : int
+        Resolution of the embedded frames (small keeps the page light).
+    default_mode : {"once", "loop", "reflect"}
+    """
+    if not isinstance(name, str) or not re.fullmatch(r"[A-Za-z0-9_]+", name):
+        raise ValueError(f"name must be a non-empty string of letters, digits and '_', got {name!r}")
+    if not isinstance(alt, str) or not alt.strip():
+        raise ValueError("alt must be a non-empty description of the animation")
+    if default_mode not in ("once", "loop", "reflect"):
+        raise ValueError(f"default_mode must be 'once', 'loop' or 'reflect', got {default_mode!r}")
+    if isinstance(dpi, bool) or not isinstance(dpi, int) or dpi <= 0:
+        raise ValueError(f"dpi must be a positive int, got {dpi!r}")
+    with mpl.rc_context({"savefig.dpi": dpi}):
+        html = animation.to_jshtml(default_mode=default_mode)
+    found = re.search(r'id="_anim_img([0-9a-f]+)"', html)
+    if found is None:  # pragma: no cover - matplotlib's template changed
+        raise RuntimeError("unexpected to_jshtml output: no image element found")
+    html = html.replace(found.group(1), name)
+    html = html.replace(f'id="_anim_img{name}"', f'id="_anim_img{name}" alt="{alt.replace(chr(34), "&quot;")}"')
+    html = re.sub(r"<link[^>]*font-awesome[^>]*>", "", html)
+    for css_class, glyph in _PLAYER_ICONS.items():
+        html = html.replace(f'<i class="{css_class}"></i>', f'<span aria-hidden="true">{glyph}</span>')
+    return html
