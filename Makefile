@@ -13,13 +13,15 @@ BUILD_FLAGS := -W -n --keep-going
 # every figure from the outputs.
 NB_ENV := env -u MPLBACKEND
 
-.PHONY: help venv book test test-unit test-notebooks test-build test-browser notebooks clean
+.PHONY: help venv book test test-unit test-notebooks test-build test-browser notebooks student landing clean
 
 help:
 	@echo "make book            build the HTML book into _build/html"
 	@echo "make test            unit tests, strict nbval on every notebook, a clean -W -n build, browser tests"
 	@echo "make test-browser    only the browser tests, against the current _build/html (needs Chromium)"
 	@echo "make notebooks       re-execute every notebook top to bottom and save its outputs"
+	@echo "make student         write the notebooks without solutions (and outputs) into student/"
+	@echo "make landing         redraw images/landing.png, the figure of the landing page"
 	@echo "make clean           remove _build"
 
 $(STAMP): requirements.txt code/pyproject.toml
@@ -55,5 +57,11 @@ test-browser: $(STAMP)
 notebooks: $(STAMP)
 	$(NB_ENV) $(BIN)/python tools/execute_notebooks.py $(NOTEBOOKS)
 
+student: $(STAMP)
+	$(BIN)/python tools/student_edition.py student
+
+landing: $(STAMP)
+	$(BIN)/python tools/landing_figure.py
+
 clean:
-	rm -rf _build
+	rm -rf _build student

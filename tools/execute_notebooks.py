@@ -5,7 +5,8 @@ Usage: python tools/execute_notebooks.py chapters/01_scalar.ipynb [...]
 Each notebook runs in its own directory with the kernel named in its metadata
 (``python3``), exactly as nbval and the book build run it. Execution counts
 start at 1 and follow the cell order. Cell ids are renumbered and no timings are
-recorded, so that a re-run changes the file only where an output changed.
+recorded, so that a re-run changes the file only where an output changed. Code
+cells inside a solution span are tagged `solution` (see student_edition.py).
 """
 
 from __future__ import annotations
@@ -17,10 +18,13 @@ from pathlib import Path
 import nbformat
 from nbclient import NotebookClient
 
+from student_edition import tag_solutions
+
 
 def execute(path: Path, timeout: int = 600) -> float:
     nb = nbformat.read(path, as_version=4)
     nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
+    tag_solutions(nb)  # code cells inside solution-start/solution-end carry the tag `solution`
     start = time.perf_counter()
     NotebookClient(
         nb, timeout=timeout, kernel_name="python3", record_timing=False, resources={"metadata": {"path": str(path.parent)}}
