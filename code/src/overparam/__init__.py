@@ -11,11 +11,13 @@ spectral
     Spectral initializations and their closed-form flow.
 riccati
     The Riccati closed form under homogeneous imbalance ``U^T U - V^T V = lambda I``.
+bounds
+    The convergence-rate bound from imbalance and margin (chapter 4).
 style
     The book's figure style.
 """
 
-from . import flow, riccati, scalar, spectral, style
+from . import bounds, flow, riccati, scalar, spectral, style
 
-__all__ = ["flow", "scalar", "spectral", "riccati", "style"]
+__all__ = ["flow", "scalar", "spectral", "riccati", "bounds", "style"]
 __version__ = "0.1.0"

@@ -1,0 +1,491 @@
+r"""Convergence-rate bounds for general initializations: imbalance and margin.
+
+For matrix factorization, :math:`\ell = \tfrac12 \lVert Y - U V^\top \rVert_F^2` with
+:math:`Y \in \mathbb{R}^{m \times n}`, :math:`U \in \mathbb{R}^{m \times k}`,
+:math:`V \in \mathbb{R}^{n \times k}` and :math:`k \ge \min(m, n)`, gradient flow
+satisfies (Min, Tarmoun, Vidal and Mallada, ICML 2021; book: chapter 4,
+``thm-general-init-rate``)
+
+.. math::
+
+    \ell(t) \le \ell(0)\, e^{-\alpha t}, \qquad
+    \alpha = l_1 + \sqrt{l_2^2 + 4\mu_n^2} + l_3 + \sqrt{l_4^2 + 4\mu_m^2},
+
+with :math:`l_1 = -\bar\lambda_+ + \underline\lambda_-`,
+:math:`l_2 = \bar\lambda_+ + \underline\lambda_-`,
+:math:`l_3 = -\bar\lambda_- + \underline\lambda_+`,
+:math:`l_4 = \bar\lambda_- + \underline\lambda_+`, built from the eigenvalues of the
+conserved imbalance :math:`\Lambda = U_0^\top U_0 - V_0^\top V_0` (k x k):
+
+.. math::
+
+    \bar\lambda_+ = \max(\lambda_1(\Lambda), 0), \quad
+    \bar\lambda_- = \max(\lambda_1(-\Lambda), 0), \quad
+    \underline\lambda_+ = \max(\lambda_m(\Lambda), 0), \quad
+    \underline\lambda_- = \max(\lambda_n(-\Lambda), 0),
+
+and the margins :math:`\mu_i = \max(\sigma_i(Y) - \lVert Y - U_0 V_0^\top \rVert_F, 0)`.
+Here :math:`\lambda_i` is the i-th LARGEST eigenvalue and :math:`\sigma_i` the i-th
+largest singular value, both 0 when i exceeds the size (the book's notation page).
+
+The pieces are public so that a reader can look at each one:
+
+* :func:`eigenvalue`, :func:`singular_value`: :math:`\lambda_i(A)`, :math:`\sigma_i(A)`
+  with the book's indexing and zero convention;
+* :func:`imbalance_terms`: the four numbers :math:`\bar\lambda_\pm, \underline\lambda_\pm`;
+* :func:`margins`: :math:`\mu_m` and :math:`\mu_n`;
+* :func:`gram_lower_bounds`: the lemma's lower bounds on :math:`\lambda_m(UU^\top)`
+  and :math:`\lambda_n(VV^\top)` in terms of the imbalance and :math:`\sigma(W)`;
+* :func:`rate_from_terms`: :math:`\alpha` from the imbalance terms and the margins;
+* :func:`rate_bound`, :func:`loss_bound`: :math:`\alpha` and
+  :math:`\ell(0)e^{-\alpha t}` straight from :math:`(Y, U_0, V_0)`.
+
+:func:`rate_bound_slide_literal` and :func:`imbalance_terms_slide_literal` evaluate the
+talk's slide as printed, with the indices of :math:`\underline\lambda_\pm` swapped
+(:math:`\lambda_n(\Lambda)` and :math:`\lambda_m(-\Lambda)`). That version is NOT a
+valid bound when :math:`m \ne n`; it exists only to show the erratum (book: chapter 4).
+
+Regression (a data matrix ``X``, the statements' section 5) has the same structure,
+with a reduced imbalance and a rescaled rate. The internals below are written for it
+(:func:`_terms` takes the index that plays the role of ``m``), but
+``rate_bound(..., X=...)`` is not implemented yet and raises ``NotImplementedError``.
+"""
+
+from __future__ import annotations
+
+import numbers
+from typing import Any, NamedTuple
+
+import numpy as np
+
+from . import _validate as _v
+from .flow import check_problem
+
+__all__ = [
+    "ImbalanceTerms",
+    "Margins",
+    "eigenvalue",
+    "singular_value",
+    "imbalance_terms",
+    "imbalance_terms_slide_literal",
+    "margins",
+    "gram_lower_bounds",
+    "rate_from_terms",
+    "rate_bound",
+    "rate_bound_slide_literal",
+    "loss_bound",
+]
+
+# Relative tolerance for "A is symmetric" in eigenvalue(): round-off in forming
+# U^T U - V^T V passes, a genuinely non-symmetric matrix does not.
+_SYM_RTOL = 1e-10
+
+
+class ImbalanceTerms(NamedTuple):
+    r"""The four imbalance numbers of :math:`\Lambda = U_0^\top U_0 - V_0^\top V_0` (all :math:`\ge 0`).
+
+    Attributes
+    ----------
+    lbar_plus : float
+        :math:`\bar\lambda_+ = \max(\lambda_1(\Lambda), 0)`, the largest positive part.
+    lbar_minus : float
+        :math:`\bar\lambda_- = \max(\lambda_1(-\Lambda), 0)`, the largest negative part.
+    lund_plus : float
+        :math:`\underline\lambda_+ = \max(\lambda_m(\Lambda), 0)`.
+    lund_minus : float
+        :math:`\underline\lambda_- = \max(\lambda_n(-\Lambda), 0)`.
+    """
+
+    lbar_plus: float
+    lbar_minus: float
+    lund_plus: float
+    lund_minus: float
+
+
+class Margins(NamedTuple):
+    r"""The margins :math:`\mu_i = \max(\sigma_i(Y) - \lVert Y - W_0 \rVert_F, 0)` used by the bound.
+
+    Attributes
+    ----------
+    mu_m : float
+        :math:`\mu_m` (pairs with :math:`UU^\top`, m x m).
+    mu_n : float
+        :math:`\mu_n` (pairs with :math:`VV^\top`, n x n).
+    """
+
+    mu_m: float
+    mu_n: float
+
+
+# ----------------------------------------------------------------------------------
+# input checks
+# ----------------------------------------------------------------------------------
+
+
+def _index(name: str, value: Any) -> int:
+    if isinstance(value, bool) or not isinstance(value, (numbers.Integral, np.integer)):
+        raise TypeError(f"{name} must be an int (1 for the largest), got {type(value).__name__}")
+    if value < 1:
+        raise ValueError(f"{name} must be >= 1 (indices count from 1, the largest), got {value}")
+    return int(value)
+
+
+def _factors(U0: Any, V0: Any) -> tuple[np.ndarray, np.ndarray]:
+    U0 = _v.matrix("U0", U0)
+    V0 = _v.matrix(
+        "V0", V0, cols=U0.shape[1], cols_hint=f"U0 has {U0.shape[1]} columns: V0 must be n x k with the same k"
+    )
+    return U0, V0
+
+
+def _factorization_problem(Y: Any, U0: Any, V0: Any, X: Any, caller: str) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Validate (Y, U0, V0, X) for a bound; X must be None for now; k >= min(m, n)."""
+    Y, U0, V0, X = check_problem(Y, U0, V0, X)
+    if X is not None:
+        raise NotImplementedError(
+            f"{caller} with a data matrix X (regression, section 5 of the statements) is covered "
+            "in chapter 5 and not implemented yet; pass X=None for matrix factorization"
+        )
+    m, n = Y.shape
+    k = U0.shape[1]
+    if k < min(m, n):
+        raise ValueError(
+            f"U0 has {k} columns but min(m, n) = {min(m, n)} (Y is {m} x {n}): the bound assumes a width "
+            f"k >= min(m, n) (with k < min(m, n) it would give alpha = 0)"
+        )
+    return Y, U0, V0
+
+
+# ----------------------------------------------------------------------------------
+# spectra with the book's indexing
+# ----------------------------------------------------------------------------------
+
+
+def _eigs_desc(A: np.ndarray) -> np.ndarray:
+    return np.linalg.eigvalsh(0.5 * (A + A.T))[::-1]
+
+
+def _lam(ev_desc: np.ndarray, i: int) -> float:
+    """lambda_i from eigenvalues sorted in decreasing order; 0 beyond the size."""
+    return float(ev_desc[i - 1]) if i <= ev_desc.size else 0.0
+
+
+def eigenvalue(A, i: int) -> float:
+    r"""The i-th largest eigenvalue :math:`\lambda_i(A)` of a symmetric matrix, 0 beyond its size.
+
+    The book's convention (notation page): :math:`\lambda_1 \ge \lambda_2 \ge \dots`, and
+    :math:`\lambda_i(A) = 0` when i exceeds the size of A; e.g. for the k x k imbalance,
+    :math:`\lambda_m(\Lambda) = 0` when m > k (book: chapter 4).
+
+    Parameters
+    ----------
+    A : array_like, shape (p, p)
+        Symmetric (up to round-off: :math:`\lVert A - A^\top \rVert_F \le 10^{-10} \lVert A \rVert_F`).
+    i : int
+        Index, 1 for the largest.
+
+    Returns
+    -------
+    float
+
+    Raises
+    ------
+    ValueError
+        If A is not square or not symmetric, or i < 1.
+    TypeError
+        If i is not an int.
+    """
+    A = _v.matrix("A", A)
+    if A.shape[0] != A.shape[1]:
+        raise ValueError(f"A must be square (symmetric), got shape {A.shape}")
+    scale = float(np.linalg.norm(A))
+    if float(np.linalg.norm(A - A.T)) > _SYM_RTOL * scale:
+        raise ValueError("A must be symmetric: ||A - A^T||_F exceeds 1e-10 ||A||_F")
+    i = _index("i", i)
+    return _lam(_eigs_desc(A), i)
+
+
+def singular_value(A, i: int) -> float:
+    r"""The i-th largest singular value :math:`\sigma_i(A)`, 0 beyond :math:`\min(p, q)`.
+
+    Parameters
+    ----------
+    A : array_like, shape (p, q)
+    i : int
+        Index, 1 for the largest.
+
+    Returns
+    -------
+    float
+    """
+    A = _v.matrix("A", A)
+    i = _index("i", i)
+    s = np.linalg.svd(A, compute_uv=False)
+    return float(s[i - 1]) if i <= s.size else 0.0
+
+
+# ----------------------------------------------------------------------------------
+# the pieces of the rate
+# ----------------------------------------------------------------------------------
+
+
+def _terms(Lam: np.ndarray, p: int, q: int) -> ImbalanceTerms:
+    r"""Imbalance terms of a symmetric k x k ``Lam``: lund_+ from lambda_p(Lam), lund_- from lambda_q(-Lam).
+
+    Matrix factorization: p = m, q = n. The talk's slide: p = n, q = m. Regression
+    (section 5): ``Lam`` is the reduced imbalance D and p = r = rank(X).
+    """
+    ev = _eigs_desc(Lam)  # decreasing; the eigenvalues of -Lam are -ev[::-1]
+    neg = -ev[::-1]
+    return ImbalanceTerms(
+        lbar_plus=max(_lam(ev, 1), 0.0),
+        lbar_minus=max(_lam(neg, 1), 0.0),
+        lund_plus=max(_lam(ev, p), 0.0),
+        lund_minus=max(_lam(neg, q), 0.0),
+    )
+
+
+def imbalance_terms(U0, V0) -> ImbalanceTerms:
+    r"""The imbalance terms :math:`\bar\lambda_\pm, \underline\lambda_\pm` of :math:`(U_0, V_0)`.
+
+    With :math:`\Lambda = U_0^\top U_0 - V_0^\top V_0` (k x k, conserved by the flow),
+    :math:`m` the rows of :math:`U_0` and :math:`n` the rows of :math:`V_0`:
+
+    .. math::
+
+        \bar\lambda_+ = \max(\lambda_1(\Lambda), 0), \quad
+        \bar\lambda_- = \max(\lambda_1(-\Lambda), 0), \quad
+        \underline\lambda_+ = \max(\lambda_m(\Lambda), 0), \quad
+        \underline\lambda_- = \max(\lambda_n(-\Lambda), 0)
+
+    (book: chapter 4, ``lem-gram-imbalance``). :math:`\underline\lambda_+ > 0` needs
+    :math:`\Lambda` to have at least m positive eigenvalues, :math:`\underline\lambda_- > 0`
+    at least n negative ones; an index beyond k gives 0.
+
+    Parameters
+    ----------
+    U0 : array_like, shape (m, k)
+    V0 : array_like, shape (n, k)
+
+    Returns
+    -------
+    ImbalanceTerms
+    """
+    U0, V0 = _factors(U0, V0)
+    return _terms(U0.T @ U0 - V0.T @ V0, U0.shape[0], V0.shape[0])
+
+
+def imbalance_terms_slide_literal(U0, V0) -> ImbalanceTerms:
+    r"""The talk's imbalance terms read literally: :math:`\underline\lambda_+ = \max(\lambda_n(\Lambda), 0)`, :math:`\underline\lambda_- = \max(\lambda_m(-\Lambda), 0)`.
+
+    This is the slide "General Initialization" as printed, with the indices m and n of
+    the two lower terms exchanged. It agrees with :func:`imbalance_terms` when m = n and
+    is wrong otherwise (book: chapter 4, the erratum). For illustration only.
+
+    Parameters
+    ----------
+    U0 : array_like, shape (m, k)
+    V0 : array_like, shape (n, k)
+
+    Returns
+    -------
+    ImbalanceTerms
+    """
+    U0, V0 = _factors(U0, V0)
+    return _terms(U0.T @ U0 - V0.T @ V0, V0.shape[0], U0.shape[0])
+
+
+def margins(Y, U0, V0) -> Margins:
+    r"""The margins :math:`\mu_m, \mu_n` with :math:`\mu_i = \max(\sigma_i(Y) - \lVert Y - U_0 V_0^\top \rVert_F, 0)`.
+
+    Since the loss never increases along the flow, :math:`\sigma_i(W(t)) \ge \mu_i` for
+    all :math:`t \ge 0` (book: chapter 4, ``lem-margin``). When m != n one of the two is
+    0, because :math:`\sigma_{\max(m, n)}(Y) = 0`.
+
+    Parameters
+    ----------
+    Y : array_like, shape (m, n)
+    U0 : array_like, shape (m, k)
+    V0 : array_like, shape (n, k)
+
+    Returns
+    -------
+    Margins
+    """
+    Y, U0, V0, _ = check_problem(Y, U0, V0)
+    m, n = Y.shape
+    dist = float(np.linalg.norm(Y - U0 @ V0.T))
+    s = np.linalg.svd(Y, compute_uv=False)
+    sigma = lambda i: float(s[i - 1]) if i <= s.size else 0.0  # noqa: E731
+    return Margins(mu_m=max(sigma(m) - dist, 0.0), mu_n=max(sigma(n) - dist, 0.0))
+
+
+def _h(a, b, sigma):
+    r"""(-a + b + sqrt((a + b)^2 + 4 sigma^2)) / 2 without cancellation, for a, b, sigma >= 0.
+
+    -a + sqrt((a + b)^2 + 4 sigma^2) = (b^2 + 2ab + 4 sigma^2) / (a + sqrt(...)).
+    """
+    S = np.hypot(a + b, 2.0 * sigma)
+    num = b * b + 2.0 * a * b + 4.0 * sigma * sigma
+    den = a + S
+    frac = np.divide(num, den, out=np.zeros_like(np.asarray(S, dtype=float)), where=np.asarray(den) > 0)
+    return 0.5 * (b + frac)
+
+
+def _check_terms(terms: Any) -> ImbalanceTerms:
+    if not isinstance(terms, ImbalanceTerms):
+        raise TypeError(f"terms must be an ImbalanceTerms (from imbalance_terms), got {type(terms).__name__}")
+    for name, value in terms._asdict().items():
+        x = _v.real_scalar(f"terms.{name}", value)
+        if x < 0:
+            raise ValueError(f"terms.{name} must be >= 0, got {x}")
+    return terms
+
+
+def gram_lower_bounds(terms: ImbalanceTerms, sigma_m, sigma_n):
+    r"""The lemma's lower bounds on :math:`\lambda_m(UU^\top)` and :math:`\lambda_n(VV^\top)`.
+
+    For any :math:`U` (m x k), :math:`V` (n x k) with imbalance terms ``terms`` and
+    :math:`W = UV^\top` (book: chapter 4, ``lem-gram-imbalance``):
+
+    .. math::
+
+        \lambda_m(UU^\top) &\ge \tfrac12\Big(-\bar\lambda_- + \underline\lambda_+
+            + \sqrt{(\bar\lambda_- + \underline\lambda_+)^2 + 4\sigma_m(W)^2}\Big), \\
+        \lambda_n(VV^\top) &\ge \tfrac12\Big(-\bar\lambda_+ + \underline\lambda_-
+            + \sqrt{(\bar\lambda_+ + \underline\lambda_-)^2 + 4\sigma_n(W)^2}\Big).
+
+    Both right-hand sides increase with :math:`\sigma`, so any lower bound on
+    :math:`\sigma_m(W)`, :math:`\sigma_n(W)` (e.g. the margins) may be passed instead.
+    They are evaluated without cancellation.
+
+    Parameters
+    ----------
+    terms : ImbalanceTerms
+    sigma_m, sigma_n : float or array_like of the same shape
+        :math:`\sigma_m(W)`, :math:`\sigma_n(W)` (or lower bounds on them), :math:`\ge 0`.
+
+    Returns
+    -------
+    (bound_UUt, bound_VVt) : floats, or arrays of the shape of ``sigma_m``
+    """
+    terms = _check_terms(terms)
+    sm = _v.nonnegative_array("sigma_m", sigma_m)
+    sn = _v.nonnegative_array("sigma_n", sigma_n)
+    if sm.shape != sn.shape:
+        raise ValueError(f"sigma_m and sigma_n must have the same shape, got {sm.shape} and {sn.shape}")
+    bu = _h(terms.lbar_minus, terms.lund_plus, sm)
+    bv = _h(terms.lbar_plus, terms.lund_minus, sn)
+    if sm.ndim == 0:
+        return float(bu), float(bv)
+    return bu, bv
+
+
+def rate_from_terms(terms: ImbalanceTerms, margins: Margins) -> float:
+    r"""The rate :math:`\alpha = l_1 + \sqrt{l_2^2 + 4\mu_n^2} + l_3 + \sqrt{l_4^2 + 4\mu_m^2}`.
+
+    Equivalently, :math:`\alpha` is twice the sum of the two bounds of
+    :func:`gram_lower_bounds` evaluated at the margins (book: chapter 4,
+    ``thm-general-init-rate``). It is :math:`\ge 2(\underline\lambda_+ + \underline\lambda_-)`,
+    with equality when both margins are 0.
+
+    Parameters
+    ----------
+    terms : ImbalanceTerms
+    margins : Margins
+
+    Returns
+    -------
+    float
+        :math:`\alpha \ge 0`.
+    """
+    if not isinstance(margins, Margins):
+        raise TypeError(f"margins must be a Margins (from margins()), got {type(margins).__name__}")
+    bu, bv = gram_lower_bounds(terms, margins.mu_m, margins.mu_n)
+    return 2.0 * (bu + bv)
+
+
+def rate_bound(Y, U0, V0, *, X=None) -> float:
+    r"""The guaranteed rate :math:`\alpha` of :math:`\ell(t) \le \ell(0) e^{-\alpha t}` (book: chapter 4, ``thm-general-init-rate``).
+
+    .. math::
+
+        \alpha = -\bar\lambda_+ + \underline\lambda_- + \sqrt{(\bar\lambda_+ + \underline\lambda_-)^2 + 4\mu_n^2}
+                 -\bar\lambda_- + \underline\lambda_+ + \sqrt{(\bar\lambda_- + \underline\lambda_+)^2 + 4\mu_m^2},
+
+    with the imbalance terms of :func:`imbalance_terms` and the margins of
+    :func:`margins` (Min et al., ICML 2021, in the book's indexing). For
+    :math:`m = n = k = 1` it is the scalar rate :math:`2\sqrt{\lambda_0^2 + 4M^2}`,
+    :math:`M = \max(|y| - |y - x_0|, 0)`.
+
+    Parameters
+    ----------
+    Y : array_like, shape (m, n)
+    U0 : array_like, shape (m, k), with k >= min(m, n)
+    V0 : array_like, shape (n, k)
+    X : None
+        Reserved for the data matrix of regression (chapter 5); must be None for now.
+
+    Returns
+    -------
+    float
+        :math:`\alpha \ge 0`.
+
+    Raises
+    ------
+    ValueError
+        If a shape does not fit, an entry is not finite, or k < min(m, n).
+    NotImplementedError
+        If ``X`` is given.
+    """
+    Y, U0, V0 = _factorization_problem(Y, U0, V0, X, "rate_bound")
+    return rate_from_terms(imbalance_terms(U0, V0), margins(Y, U0, V0))
+
+
+def rate_bound_slide_literal(Y, U0, V0) -> float:
+    r"""The talk's rate read literally (NOT a valid bound when m != n; for the erratum only).
+
+    Same formula as :func:`rate_bound`, but with the slide's indices
+    :math:`\underline\lambda_+ = \max(\lambda_n(\Lambda), 0)` and
+    :math:`\underline\lambda_- = \max(\lambda_m(-\Lambda), 0)` (see
+    :func:`imbalance_terms_slide_literal`); the margins enter squared, as in the slide
+    "Summary General Initialization". Equal to :func:`rate_bound` when m = n. The flow
+    violates :math:`\ell(0)e^{-\alpha t}` with this :math:`\alpha` on many rectangular
+    instances (book: chapter 4).
+
+    Parameters
+    ----------
+    Y : array_like, shape (m, n)
+    U0 : array_like, shape (m, k), with k >= min(m, n)
+    V0 : array_like, shape (n, k)
+
+    Returns
+    -------
+    float
+    """
+    Y, U0, V0 = _factorization_problem(Y, U0, V0, None, "rate_bound_slide_literal")
+    return rate_from_terms(imbalance_terms_slide_literal(U0, V0), margins(Y, U0, V0))
+
+
+def loss_bound(Y, U0, V0, t, *, X=None) -> np.ndarray:
+    r"""The bound :math:`\ell(0) e^{-\alpha t}` at the times ``t`` (book: chapter 4, ``thm-general-init-rate``).
+
+    Parameters
+    ----------
+    Y : array_like, shape (m, n)
+    U0 : array_like, shape (m, k), with k >= min(m, n)
+    V0 : array_like, shape (n, k)
+    t : array_like, shape (T,)
+        Non-decreasing times >= 0.
+    X : None
+        Reserved for chapter 5; must be None for now.
+
+    Returns
+    -------
+    ndarray, shape (T,)
+    """
+    Y, U0, V0 = _factorization_problem(Y, U0, V0, X, "loss_bound")
+    t = _v.times("t", t)
+    alpha = rate_from_terms(imbalance_terms(U0, V0), margins(Y, U0, V0))
+    loss0 = 0.5 * float(np.sum((Y - U0 @ V0.T) ** 2))
+    return loss0 * np.exp(-alpha * t)
