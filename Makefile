@@ -12,6 +12,8 @@ BUILD_FLAGS := -W -n --keep-going
 # the caller's environment (e.g. Agg on a headless machine) would silently drop
 # every figure from the outputs.
 NB_ENV := env -u MPLBACKEND
+# The notebooks and the build run without network (loopback only): see tools/offline.
+OFFLINE := tools/offline
 
 .PHONY: help venv book test test-unit test-notebooks test-build test-browser notebooks student landing clean
 
@@ -43,11 +45,11 @@ test-unit: $(STAMP)
 	$(BIN)/python -m pytest tests --ignore=tests/browser
 
 test-notebooks: $(STAMP)
-	$(NB_ENV) $(BIN)/python -m pytest --nbval --nbval-current-env $(NOTEBOOKS)
+	$(OFFLINE) $(NB_ENV) $(BIN)/python -m pytest --nbval --nbval-current-env $(NOTEBOOKS)
 
 test-build: $(STAMP)
 	rm -rf _build
-	$(NB_ENV) $(BIN)/jupyter-book build . $(BUILD_FLAGS)
+	$(OFFLINE) $(NB_ENV) $(BIN)/jupyter-book build . $(BUILD_FLAGS)
 	test -f _build/html/index.html
 
 # Every page in headless Chromium, MathJax served locally; screenshots in _build/screenshots.

@@ -13,11 +13,13 @@ riccati
     The Riccati closed form under homogeneous imbalance ``U^T U - V^T V = lambda I``.
 bounds
     The convergence-rate bound from imbalance and margin (chapter 4).
+deep
+    Deep linear networks ``W = W_L ... W_1``: flows, conservation laws, bounds (chapter 7).
 style
     The book's figure style.
 """
 
-from . import bounds, flow, riccati, scalar, spectral, style
+from . import bounds, deep, flow, riccati, scalar, spectral, style
 
-__all__ = ["flow", "scalar", "spectral", "riccati", "bounds", "style"]
+__all__ = ["flow", "scalar", "spectral", "riccati", "bounds", "deep", "style"]
 __version__ = "0.1.0"
