@@ -13,13 +13,15 @@ riccati
     The Riccati closed form under homogeneous imbalance ``U^T U - V^T V = lambda I``.
 bounds
     The convergence-rate bound from imbalance and margin (chapter 4).
+gd
+    Gradient descent as a discretization of the flow; fixed and adaptive steps (chapter 8).
 deep
     Deep linear networks ``W = W_L ... W_1``: flows, conservation laws, bounds (chapter 7).
 style
     The book's figure style.
 """
 
-from . import bounds, deep, flow, riccati, scalar, spectral, style
+from . import bounds, deep, flow, gd, riccati, scalar, spectral, style
 
-__all__ = ["flow", "scalar", "spectral", "riccati", "bounds", "deep", "style"]
+__all__ = ["flow", "scalar", "spectral", "riccati", "bounds", "deep", "gd", "style"]
 __version__ = "0.1.0"
