@@ -205,8 +205,6 @@ def test_bad_inputs():
         bounds.rate_bound(np.ones(3), U0, V0)
     with pytest.raises(TypeError):
         bounds.rate_bound("Y", U0, V0)
-    with pytest.raises(NotImplementedError, match="chapter 5"):
-        bounds.rate_bound(Y, U0, V0, X=np.eye(3))
     with pytest.raises(ValueError, match="X has 2 rows"):
         bounds.rate_bound(Y, U0, V0, X=np.eye(2))  # shape errors come first
     with pytest.raises(ValueError, match="t must be >= 0"):
@@ -231,3 +229,54 @@ def test_bad_inputs():
         bounds.gram_lower_bounds((0.0, 0.0, 0.0, 0.0), 1.0, 1.0)
     with pytest.raises(TypeError, match="Margins"):
         bounds.rate_from_terms(bounds.ImbalanceTerms(0.0, 0.0, 0.0, 0.0), (0.0, 0.0))
+
+
+# --- regression (data X): statements section 5 -----------------------------------
+
+
+def test_regression_with_identity_data_is_matrix_factorization():
+    rng = np.random.default_rng(8)
+    Y, U0, V0 = rng.standard_normal((3, 2)), rng.standard_normal((3, 5)), rng.standard_normal((2, 5))
+    assert bounds.rate_bound(Y, U0, V0, X=np.eye(3)) == pytest.approx(bounds.rate_bound(Y, U0, V0), rel=1e-10)
+    assert bounds.regression_constant(Y, U0, V0, np.eye(3)) == pytest.approx(bounds.rate_bound(Y, U0, V0), rel=1e-10)
+    # scaling X by s scales lambda_r(Sigma_x) by s^2 and the margins by 1/s: check against the definition
+    t = np.linspace(0.0, 3.0, 7)
+    np.testing.assert_allclose(bounds.loss_bound(Y, U0, V0, t, X=np.eye(3)), bounds.loss_bound(Y, U0, V0, t), rtol=1e-10)
+
+
+def test_regression_constant_without_margin_is_twice_the_lower_terms():
+    rng = np.random.default_rng(9)
+    X = rng.standard_normal((6, 4))
+    Y = rng.standard_normal((6, 1))
+    U0, V0 = 3.0 * rng.standard_normal((4, 7)), 0.1 * rng.standard_normal((1, 7))  # far from a solution
+    terms = bounds.imbalance_terms(U0, V0, X=X)
+    assert bounds.margins(Y, U0, V0, X=X) == bounds.Margins(0.0, 0.0)
+    assert bounds.regression_constant(Y, U0, V0, X) == pytest.approx(2 * (terms.lund_plus + terms.lund_minus), rel=1e-12)
+
+
+@st.composite
+def regression_instances(draw):
+    """Tall, wide and rank-deficient data; random widths, scales and imbalance."""
+    kind = draw(st.sampled_from(["tall", "wide", "rank-deficient"]))
+    seed = draw(st.integers(0, 2**32 - 1))
+    rng = np.random.default_rng(seed)
+    m = draw(st.integers(1, 5))
+    n = draw(st.integers(1, 3))
+    N = {"tall": m + draw(st.integers(1, 4)), "wide": max(1, m - draw(st.integers(1, 3))), "rank-deficient": m + 2}[kind]
+    X = rng.standard_normal((N, m))
+    if kind == "rank-deficient" and m > 1:
+        X = X @ np.diag([1.0] * (m - 1) + [0.0]) @ np.linalg.qr(rng.standard_normal((m, m)))[0]
+    k = draw(st.integers(max(1, min(m, n)), m + n + 2))
+    su, sv = draw(st.sampled_from([(1.0, 0.1), (0.1, 1.0), (0.5, 0.5), (2.0, 0.3)]))
+    return X, rng.standard_normal((N, n)), su * rng.standard_normal((m, k)), sv * rng.standard_normal((n, k))
+
+
+@given(instance=regression_instances())
+def test_regression_bound_holds_along_the_flow(instance):
+    """l(t) <= l* + (l(0) - l*) exp(-lambda_r(Sigma_x) c t) on tall, wide and rank-deficient X (slack 1e-6 of l(0))."""
+    X, Y, U0, V0 = instance
+    t = np.linspace(0.0, 4.0, 41)
+    run = gradient_flow(Y, U0, V0, t, X=X)
+    bound = bounds.loss_bound(Y, U0, V0, t, X=X)
+    assert bound[0] == pytest.approx(run.loss[0], rel=1e-12)
+    assert np.all(run.loss <= bound + 1e-6 * run.loss[0]), f"max excess {np.max(run.loss - bound):.3e}"

@@ -45,10 +45,21 @@ talk's slide as printed, with the indices of :math:`\underline\lambda_\pm` swapp
 (:math:`\lambda_n(\Lambda)` and :math:`\lambda_m(-\Lambda)`). That version is NOT a
 valid bound when :math:`m \ne n`; it exists only to show the erratum (book: chapter 4).
 
-Regression (a data matrix ``X``, the statements' section 5) has the same structure,
-with a reduced imbalance and a rescaled rate. The internals below are written for it
-(:func:`_terms` takes the index that plays the role of ``m``), but
-``rate_bound(..., X=...)`` is not implemented yet and raises ``NotImplementedError``.
+Regression, :math:`\ell = \tfrac12 \lVert Y - X U V^\top \rVert_F^2` with data
+:math:`X = W_x \Sigma_x^{1/2} \Phi_1^\top` of rank r (book: chapter 5,
+``thm-regression-rate``; Min et al., arXiv:2105.06351, Thm. 3), has the same structure:
+
+.. math::
+
+    \ell(t) - \ell^\ast \le (\ell(0) - \ell^\ast)\, e^{-\lambda_r(\Sigma_x)\, c\, t},
+
+where :math:`c` is the formula for :math:`\alpha` with the imbalance terms of the
+conserved reduced imbalance :math:`D = U_1^\top U_1 - V^\top V`, :math:`U_1 = \Phi_1^\top U`
+(index r in place of m), and the margins
+:math:`\mu_i = \max(\sigma_i(\tilde Y) - \lVert \tilde Y - \Sigma_x^{1/2} U_1 V^\top \rVert_F, 0) / \sqrt{\lambda_1(\Sigma_x)}`,
+:math:`\tilde Y = W_x^\top Y`. Pass ``X=`` to :func:`imbalance_terms`, :func:`margins`,
+:func:`rate_bound` and :func:`loss_bound`; :func:`regression_constant` gives :math:`c`.
+With :math:`X = I` everything reduces to matrix factorization.
 """
 
 from __future__ import annotations
@@ -73,6 +84,7 @@ __all__ = [
     "rate_from_terms",
     "rate_bound",
     "rate_bound_slide_literal",
+    "regression_constant",
     "loss_bound",
 ]
 
@@ -139,13 +151,10 @@ def _factors(U0: Any, V0: Any) -> tuple[np.ndarray, np.ndarray]:
 
 
 def _factorization_problem(Y: Any, U0: Any, V0: Any, X: Any, caller: str) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Validate (Y, U0, V0, X) for a bound; X must be None for now; k >= min(m, n)."""
+    """Validate (Y, U0, V0) of matrix factorization for a bound (X must be None); k >= min(m, n)."""
     Y, U0, V0, X = check_problem(Y, U0, V0, X)
-    if X is not None:
-        raise NotImplementedError(
-            f"{caller} with a data matrix X (regression, section 5 of the statements) is covered "
-            "in chapter 5 and not implemented yet; pass X=None for matrix factorization"
-        )
+    if X is not None:  # pragma: no cover - callers dispatch X to _regression_parts
+        raise ValueError(f"{caller}: X must be None here")
     m, n = Y.shape
     k = U0.shape[1]
     if k < min(m, n):
@@ -154,6 +163,44 @@ def _factorization_problem(Y: Any, U0: Any, V0: Any, X: Any, caller: str) -> tup
             f"k >= min(m, n) (with k < min(m, n) it would give alpha = 0)"
         )
     return Y, U0, V0
+
+
+class _RegressionParts(NamedTuple):
+    terms: "ImbalanceTerms"
+    margins: "Margins"
+    lambda_r: float
+    l_star: float
+    loss0: float
+
+
+def _regression_parts(Y: Any, U0: Any, V0: Any, X: Any) -> _RegressionParts:
+    """The pieces of the regression bound (statements, section 5), validated."""
+    from .regression import decompose  # late import: regression imports flow, not bounds
+
+    Y, U0, V0, X = check_problem(Y, U0, V0, X)
+    dec = decompose(X, Y)
+    r, n, k = dec.rank, Y.shape[1], U0.shape[1]
+    if k < min(r, n):
+        raise ValueError(
+            f"U0 has {k} columns but min(rank X, n) = {min(r, n)}: the bound assumes a width k >= min(r, n) "
+            f"(with fewer it would give c = 0)"
+        )
+    U1 = dec.Phi_1.T @ U0
+    D = U1.T @ U1 - V0.T @ V0
+    sqrt_sigma = np.sqrt(dec.Sigma_x)
+    dist = float(np.linalg.norm(dec.Ytil - (sqrt_sigma[:, None] * U1) @ V0.T))
+    s = np.linalg.svd(dec.Ytil, compute_uv=False)
+    sigma = lambda i: float(s[i - 1]) if i <= s.size else 0.0  # noqa: E731
+    scale = float(sqrt_sigma[0])  # sqrt(lambda_1(Sigma_x))
+    mu = Margins(mu_m=max(sigma(r) - dist, 0.0) / scale, mu_n=max(sigma(n) - dist, 0.0) / scale)
+    R0 = Y - X @ U0 @ V0.T
+    return _RegressionParts(
+        terms=_terms(D, r, n),
+        margins=mu,
+        lambda_r=float(dec.Sigma_x[-1]),
+        l_star=dec.l_star,
+        loss0=0.5 * float(np.sum(R0 * R0)),
+    )
 
 
 # ----------------------------------------------------------------------------------
@@ -245,7 +292,7 @@ def _terms(Lam: np.ndarray, p: int, q: int) -> ImbalanceTerms:
     )
 
 
-def imbalance_terms(U0, V0) -> ImbalanceTerms:
+def imbalance_terms(U0, V0, *, X=None) -> ImbalanceTerms:
     r"""The imbalance terms :math:`\bar\lambda_\pm, \underline\lambda_\pm` of :math:`(U_0, V_0)`.
 
     With :math:`\Lambda = U_0^\top U_0 - V_0^\top V_0` (k x k, conserved by the flow),
@@ -262,16 +309,28 @@ def imbalance_terms(U0, V0) -> ImbalanceTerms:
     :math:`\Lambda` to have at least m positive eigenvalues, :math:`\underline\lambda_- > 0`
     at least n negative ones; an index beyond k gives 0.
 
+    With data ``X`` (regression, book: chapter 5) the terms are those of the reduced
+    imbalance :math:`D = U_1^\top U_1 - V_0^\top V_0`, :math:`U_1 = \Phi_1^\top U_0`, with
+    :math:`r = \operatorname{rank} X` in place of m.
+
     Parameters
     ----------
     U0 : array_like, shape (m, k)
     V0 : array_like, shape (n, k)
+    X : array_like, shape (N, m), optional
 
     Returns
     -------
     ImbalanceTerms
     """
     U0, V0 = _factors(U0, V0)
+    if X is not None:
+        from .regression import decompose  # late import, see _regression_parts
+
+        X = _v.matrix("X", X, cols=U0.shape[0], cols_hint=f"U0 has {U0.shape[0]} rows: X must be N x m")
+        dec = decompose(X, np.zeros((X.shape[0], V0.shape[0])))
+        U1 = dec.Phi_1.T @ U0
+        return _terms(U1.T @ U1 - V0.T @ V0, dec.rank, V0.shape[0])
     return _terms(U0.T @ U0 - V0.T @ V0, U0.shape[0], V0.shape[0])
 
 
@@ -295,23 +354,30 @@ def imbalance_terms_slide_literal(U0, V0) -> ImbalanceTerms:
     return _terms(U0.T @ U0 - V0.T @ V0, V0.shape[0], U0.shape[0])
 
 
-def margins(Y, U0, V0) -> Margins:
+def margins(Y, U0, V0, *, X=None) -> Margins:
     r"""The margins :math:`\mu_m, \mu_n` with :math:`\mu_i = \max(\sigma_i(Y) - \lVert Y - U_0 V_0^\top \rVert_F, 0)`.
 
     Since the loss never increases along the flow, :math:`\sigma_i(W(t)) \ge \mu_i` for
     all :math:`t \ge 0` (book: chapter 4, ``lem-margin``). When m != n one of the two is
     0, because :math:`\sigma_{\max(m, n)}(Y) = 0`.
 
+    With data ``X`` (book: chapter 5) the margins are those of the whitened problem,
+    :math:`\mu_i = \max(\sigma_i(\tilde Y) - \lVert \tilde Y - \Sigma_x^{1/2} U_1 V_0^\top \rVert_F, 0) / \sqrt{\lambda_1(\Sigma_x)}`
+    for :math:`i = r` (returned as ``mu_m``) and :math:`i = n`.
+
     Parameters
     ----------
-    Y : array_like, shape (m, n)
+    Y : array_like, shape (m, n), or (N, n) with X
     U0 : array_like, shape (m, k)
     V0 : array_like, shape (n, k)
+    X : array_like, shape (N, m), optional
 
     Returns
     -------
     Margins
     """
+    if X is not None:
+        return _regression_parts(Y, U0, V0, X).margins
     Y, U0, V0, _ = check_problem(Y, U0, V0)
     m, n = Y.shape
     dist = float(np.linalg.norm(Y - U0 @ V0.T))
@@ -423,8 +489,11 @@ def rate_bound(Y, U0, V0, *, X=None) -> float:
     Y : array_like, shape (m, n)
     U0 : array_like, shape (m, k), with k >= min(m, n)
     V0 : array_like, shape (n, k)
-    X : None
-        Reserved for the data matrix of regression (chapter 5); must be None for now.
+    X : array_like, shape (N, m), optional
+        Data of regression; then ``Y`` is (N, n) and the result is the rate
+        :math:`\lambda_r(\Sigma_x)\, c` of :math:`\ell(t) - \ell^\ast`, with
+        :math:`c` from :func:`regression_constant` (book: chapter 5). Rank-deficient
+        X is allowed (r = rank X, counted as in :func:`overparam.regression.decompose`).
 
     Returns
     -------
@@ -434,12 +503,43 @@ def rate_bound(Y, U0, V0, *, X=None) -> float:
     Raises
     ------
     ValueError
-        If a shape does not fit, an entry is not finite, or k < min(m, n).
-    NotImplementedError
-        If ``X`` is given.
+        If a shape does not fit, an entry is not finite, or k < min(m, n)
+        (k < min(r, n) with X).
     """
+    if X is not None:
+        parts = _regression_parts(Y, U0, V0, X)
+        return parts.lambda_r * rate_from_terms(parts.terms, parts.margins)
     Y, U0, V0 = _factorization_problem(Y, U0, V0, X, "rate_bound")
     return rate_from_terms(imbalance_terms(U0, V0), margins(Y, U0, V0))
+
+
+def regression_constant(Y, U0, V0, X) -> float:
+    r"""The constant :math:`c` of the regression bound (book: chapter 5, ``thm-regression-rate``).
+
+    .. math::
+
+        c = -\bar\lambda_+ + \underline\lambda_- + \sqrt{(\bar\lambda_+ + \underline\lambda_-)^2 + 4\mu_n^2}
+            -\bar\lambda_- + \underline\lambda_+ + \sqrt{(\bar\lambda_- + \underline\lambda_+)^2 + 4\mu_r^2},
+
+    with the terms of :math:`D = U_1^\top U_1 - V_0^\top V_0` (:func:`imbalance_terms`
+    with ``X``) and the margins of :func:`margins` with ``X``. The guaranteed rate is
+    :math:`\lambda_r(\Sigma_x) c`. With zero margins, :math:`c = 2(\underline\lambda_+ + \underline\lambda_-)`.
+
+    Parameters
+    ----------
+    Y : array_like, shape (N, n)
+    U0 : array_like, shape (m, k)
+    V0 : array_like, shape (n, k)
+    X : array_like, shape (N, m)
+
+    Returns
+    -------
+    float
+    """
+    if X is None:
+        raise ValueError("X must be a data matrix (N x m); for matrix factorization use rate_bound")
+    parts = _regression_parts(Y, U0, V0, X)
+    return rate_from_terms(parts.terms, parts.margins)
 
 
 def rate_bound_slide_literal(Y, U0, V0) -> float:
@@ -477,13 +577,19 @@ def loss_bound(Y, U0, V0, t, *, X=None) -> np.ndarray:
     V0 : array_like, shape (n, k)
     t : array_like, shape (T,)
         Non-decreasing times >= 0.
-    X : None
-        Reserved for chapter 5; must be None for now.
+    X : array_like, shape (N, m), optional
+        Data of regression: the bound is then
+        :math:`\ell^\ast + (\ell(0) - \ell^\ast) e^{-\lambda_r(\Sigma_x) c t}` (book: chapter 5).
 
     Returns
     -------
     ndarray, shape (T,)
     """
+    if X is not None:
+        parts = _regression_parts(Y, U0, V0, X)
+        t = _v.times("t", t)
+        rate = parts.lambda_r * rate_from_terms(parts.terms, parts.margins)
+        return parts.l_star + (parts.loss0 - parts.l_star) * np.exp(-rate * t)
     Y, U0, V0 = _factorization_problem(Y, U0, V0, X, "loss_bound")
     t = _v.times("t", t)
     alpha = rate_from_terms(imbalance_terms(U0, V0), margins(Y, U0, V0))
