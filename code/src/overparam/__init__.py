@@ -12,7 +12,9 @@ spectral
 riccati
     The Riccati closed form under homogeneous imbalance ``U^T U - V^T V = lambda I``.
 bounds
-    The convergence-rate bound from imbalance and margin (chapter 4).
+    The convergence-rate bound from imbalance and margin (chapter 4), with data X (chapter 5).
+regression
+    Regression data, the decomposition of X, initializations, the min-norm solution (chapters 5, 6).
 gd
     Gradient descent as a discretization of the flow; fixed and adaptive steps (chapter 8).
 deep
@@ -21,7 +23,7 @@ style
     The book's figure style.
 """
 
-from . import bounds, deep, flow, gd, riccati, scalar, spectral, style
+from . import bounds, deep, flow, gd, regression, riccati, scalar, spectral, style
 
-__all__ = ["flow", "scalar", "spectral", "riccati", "bounds", "deep", "gd", "style"]
+__all__ = ["flow", "scalar", "spectral", "riccati", "bounds", "regression", "deep", "gd", "style"]
 __version__ = "0.1.0"
