@@ -8,6 +8,12 @@ BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 NOTEBOOKS := $(sort $(wildcard chapters/*.ipynb))
 BUILD_FLAGS := -W -n --keep-going
+# The flows multiply many small matrices: BLAS threads only add overhead there (and
+# on a busy 2-core machine they made the notebooks 10x slower). Override to compare,
+# e.g. `make test OPENBLAS_NUM_THREADS=2 OMP_NUM_THREADS=2`.
+export OPENBLAS_NUM_THREADS ?= 1
+export OMP_NUM_THREADS ?= 1
+
 # Notebooks must run with Jupyter's inline matplotlib backend: a MPLBACKEND set in
 # the caller's environment (e.g. Agg on a headless machine) would silently drop
 # every figure from the outputs.
