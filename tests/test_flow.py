@@ -209,3 +209,18 @@ def test_fast_convergence_is_accurate_at_every_requested_time():
         run = gradient_flow(Y, U0, V0, TIMES, method=method)
         _, _, W_ref = reference_flow(Y, U0, V0, TIMES, rtol=1e-13, atol=1e-15)
         assert relative_gap(run.W, W_ref) < 1e-9
+
+
+@pytest.mark.parametrize("m, n, N, rank, k", [(5, 2, 8, 3, 20), (4, 1, 3, 3, 12), (6, 3, 10, 2, 30)])
+def test_gram_method_with_rank_deficient_data_and_wide_start(m, n, N, rank, k):
+    """The row-space reduction of the width-free method: W and P = U U^T match the params method."""
+    rng = np.random.default_rng(m * 100 + k)
+    X = rng.standard_normal((N, rank)) @ rng.standard_normal((rank, m))  # rank-deficient
+    Y = rng.standard_normal((N, n))
+    U0, V0 = rng.standard_normal((m, k)) / np.sqrt(k), rng.standard_normal((n, k)) / np.sqrt(k)
+    t = np.linspace(0.0, 3.0, 7)
+    gram = gradient_flow(Y, U0, V0, t, X=X)
+    params = gradient_flow(Y, U0, V0, t, X=X, method="params")
+    assert relative_gap(gram.W, params.W) < 1e-8
+    assert relative_gap(gram.P, params.U @ np.swapaxes(params.U, 1, 2)) < 1e-8
+    assert relative_gap(gram.Q, params.V @ np.swapaxes(params.V, 1, 2)) < 1e-8

@@ -38,6 +38,15 @@ Two ways to integrate it are offered:
     rounding error that leaves the set of rank-:math:`k` Gram matrices acts
     like an extra, tiny hidden unit, and tiny units grow exponentially while
     the flow escapes a saddle. The factored form cannot leave that set.
+
+    With data whose rank :math:`r` is below :math:`m` (e.g. :math:`N < m`), the
+    part of :math:`U` in the null space of :math:`X` never moves, so only the
+    :math:`(r + n)` rows of :math:`[\Phi_1^\top U; V]` are integrated
+    (:math:`\Phi_1`, :math:`\Phi_2`: orthonormal bases of the row space and the
+    null space of :math:`X`), with a factor of width at most :math:`r + n`; the
+    part of :math:`U` in the null space enters :math:`W` through a constant
+    matrix and :math:`P` through a constant remainder. This is exact; it shrinks
+    the state from :math:`(m + n)^2` to :math:`(r + n)^2` numbers at large width.
 """
 
 from __future__ import annotations
@@ -107,6 +116,26 @@ def check_problem(Y, U0, V0, X=None):
     return Y, U0, V0, X
 
 
+def _problem_as_given(Y, U0, V0, X):
+    """:func:`check_problem`, without its copies when the arguments need no conversion.
+
+    ``check_problem`` returns new float arrays; for a wide start that doubles the
+    memory of ``U0`` and ``V0`` and costs a pass over them. :func:`gradient_flow` never
+    writes into its arguments, so 2-D float64 arrays of fitting, non-empty shapes with
+    finite entries are used as given. Everything else, every invalid input included,
+    goes through ``check_problem`` and gets its messages.
+    """
+    arrays = (Y, U0, V0) if X is None else (Y, U0, V0, X)
+    if all(type(a) is np.ndarray and a.dtype == np.float64 and a.ndim == 2 and a.size > 0 for a in arrays):
+        m, k = U0.shape
+        n = V0.shape[0]
+        fits = V0.shape[1] == k and (Y.shape == (m, n) if X is None else X.shape == (Y.shape[0], m) and Y.shape[1] == n)
+        # a sum is finite only if every entry is (an overflowing sum just takes the slow path)
+        if fits and all(np.isfinite(np.sum(a)) for a in arrays):
+            return Y, U0, V0, X
+    return check_problem(Y, U0, V0, X)
+
+
 def loss(Y, W, *, X=None) -> float:
     r"""The loss :math:`\ell = \tfrac12 \lVert Y - X W \rVert_F^2` (``X = I`` when None).
 
@@ -152,6 +181,65 @@ def _narrow_factor(Z0: np.ndarray) -> np.ndarray:
         return Z0
     evals, evecs = np.linalg.eigh(Z0 @ Z0.T)
     return evecs * np.sqrt(np.clip(evals, 0.0, None))
+
+
+def _gram_blocks(U0: np.ndarray, V0: np.ndarray) -> np.ndarray:
+    """The Gram matrix Z0 Z0^T of Z0 = [U0; V0], block by block (no stacked copy of the wide factors)."""
+    m, n = U0.shape[0], V0.shape[0]
+    M = np.empty((m + n, m + n))
+    M[:m, :m] = U0 @ U0.T
+    M[:m, m:] = U0 @ V0.T
+    M[m:, :m] = M[:m, m:].T
+    M[m:, m:] = V0 @ V0.T
+    return M
+
+
+def _factor_of_gram(M: np.ndarray) -> np.ndarray:
+    """A factor F with F F^T = M (symmetric PSD up to rounding): eigenvectors scaled by the clipped square roots."""
+    evals, evecs = np.linalg.eigh(M)
+    return evecs * np.sqrt(np.clip(evals, 0.0, None))
+
+
+def _row_space_reduction(U0: np.ndarray, V0: np.ndarray, X: np.ndarray):
+    r"""The reduced start of the gram method for data of rank r < m, or None when rank X = m.
+
+    With :math:`\Phi_1` an orthonormal basis of the row space of :math:`X` (from its
+    SVD), the part :math:`(I - \Phi_1 \Phi_1^\top) U` of :math:`U` in the null space of
+    :math:`X` never moves. Take a factor :math:`F = [F_U; F_V]` of the Gram matrix of
+    :math:`[U_0; V_0]` (the start itself when :math:`k \le m + n`); its moving rows
+    :math:`F_1 = [\Phi_1^\top F_U; F_V]` are compressed to at most :math:`r + n`
+    columns by a QR factorization :math:`F_1^\top = Q_p R_p` (:math:`F_1 \to R_p^\top`).
+    The null-space part :math:`N = (I - \Phi_1\Phi_1^\top) F_U` then enters
+    :math:`U(t) = \Phi_1 U_1(t) + C` through the constant :math:`C = N Q_p`, and what is
+    left, :math:`N - C Q_p^\top`, only adds the constant
+    :math:`(N - C Q_p^\top)(N - C Q_p^\top)^\top` to :math:`P = U U^\top`.
+
+    Returns (Phi_1, s, U1, V, C, Pc): the basis (m x r), the r nonzero singular values
+    of X, the moving rows of the start (r x q and n x q, q <= r + n), the constant
+    C (m x q) and the constant part Pc (m x m) of P, None when zero.
+    """
+    m, k = U0.shape
+    n = V0.shape[0]
+    _, s, Rt = np.linalg.svd(X, full_matrices=False)
+    r = int(np.sum(s > max(X.shape) * np.finfo(float).eps * s[0])) if s.size and s[0] > 0 else 0
+    if r == m:
+        return None
+    Phi_1 = Rt[:r].T
+    F = np.vstack([U0, V0]) if k <= m + n else _factor_of_gram(_gram_blocks(U0, V0))
+    F_U, F_V = F[:m], F[m:]
+    A = Phi_1.T @ F_U
+    F1 = np.vstack([A, F_V])
+    N = F_U - Phi_1 @ A
+    Pc = None
+    if F1.shape[1] > r + n:
+        Qp, Rp = np.linalg.qr(F1.T)
+        F1 = Rp.T
+        C = N @ Qp
+        rest = N - C @ Qp.T
+        Pc = rest @ rest.T
+    else:
+        C = N
+    return Phi_1, s[:r], F1[:r], F1[r:], C, Pc
 
 
 def gram_rhs(W, P, Q, Y, *, X=None):
@@ -236,7 +324,7 @@ def gradient_flow(
         If a shape does not fit, an entry is not finite, the times are negative
         or decreasing, the method is unknown, or a tolerance is not positive.
     """
-    Y, U0, V0, X = check_problem(Y, U0, V0, X)
+    Y, U0, V0, X = _problem_as_given(Y, U0, V0, X)
     t = _v.times("t", t)
     method = _v.choice("method", method, METHODS)
     rtol = _v.positive_scalar("rtol", rtol)
@@ -254,29 +342,47 @@ def gradient_flow(
         def residual_grad(W):
             return XtY - XtX @ W
 
-    if method == "gram":
+    reduced = _row_space_reduction(U0, V0, X) if method == "gram" and X is not None else None
+    if reduced is not None:
+        # Width-free and reduced to the row space of X (module documentation): integrate
+        # [Phi_1^T U; V] with the data X Phi_1 = L_1 diag(s), whose normal matrix is diag(s^2).
+        Phi_1, s, U_start, V_start, C, Pc = reduced
+        X1tY = (X @ Phi_1).T @ Y
+        s2 = (s * s)[:, None]
+
+        def residual_grad(W):
+            return X1tY - s2 * W
+
+        m_eff = s.size
+    elif method == "gram":
         # Width-free: the flow of W, P, Q depends on U0, V0 only through the Gram
         # matrix M0 = Z0 Z0^T of Z0 = [U0; V0]. Integrate section 7's system in
         # square-root form M = Zs Zs^T with a factor Zs of width <= m + n.
-        Zs = _narrow_factor(np.vstack([U0, V0]))
+        Zs = np.vstack([U0, V0]) if k <= m + n else _factor_of_gram(_gram_blocks(U0, V0))
         U_start, V_start = Zs[:m], Zs[m:]
+        m_eff = m
     else:
         U_start, V_start = U0, V0
+        m_eff = m
     r = U_start.shape[1]
-    mr = m * r
+    mr = m_eff * r
 
     def fun(y):
-        U = y[:mr].reshape(m, r)
+        U = y[:mr].reshape(m_eff, r)
         V = y[mr:].reshape(n, r)
         G = residual_grad(U @ V.T)
         return np.concatenate([(G @ V).ravel(), (G.T @ U).ravel()])
 
     states = integrate(fun, np.concatenate([U_start.ravel(), V_start.ravel()]), t, rtol, atol)
-    U = states[:, :mr].reshape(-1, m, r)
-    V = states[:, mr:].reshape(-1, n, r)
+    U = states[:, :mr].reshape(len(states), m_eff, r)
+    V = states[:, mr:].reshape(len(states), n, r)
+    if reduced is not None:
+        U = Phi_1 @ U + C[None]  # U(t), up to a constant part that only adds Pc to P
     W = U @ np.swapaxes(V, 1, 2)
     if method == "gram":
         P = U @ np.swapaxes(U, 1, 2)
+        if reduced is not None and Pc is not None:
+            P += Pc[None]
         Q = V @ np.swapaxes(V, 1, 2)
         U = V = None
     else:

@@ -429,4 +429,10 @@ def closed_form(Y, U0, V0, t, *, rtol: float = 1e-10) -> np.ndarray:
     t = _v.times("t", t)
     p = md.sigma.size
     x = _trajectories(md, t)
-    return np.einsum("ip,tp,jp->tij", md.Phi[:, :p], x, md.Psi[:, :p])
+    # W(t) = Phi_p diag(x(t)) Psi_p^T for every t, as one matrix product (an einsum over
+    # the three factors was 90% of the cost at 10^4 times)
+    Phi_p, Psi_p = md.Phi[:, :p], md.Psi[:, :p]
+    T = x.shape[0]
+    m, n = Phi_p.shape[0], Psi_p.shape[0]
+    scaled = (x[:, None, :] * Phi_p[None, :, :]).reshape(T * m, p)  # rows: (t, i), entries x_p(t) Phi_ip
+    return (scaled @ Psi_p.T).reshape(T, m, n)
