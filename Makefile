@@ -21,7 +21,7 @@ NB_ENV := env -u MPLBACKEND
 # The notebooks and the build run without network (loopback only): see tools/offline.
 OFFLINE := tools/offline
 
-.PHONY: help venv book test test-unit test-notebooks test-build test-browser notebooks student landing clean
+.PHONY: help venv book test test-unit test-notebooks test-notebooks-2threads test-build test-browser notebooks student landing clean
 
 help:
 	@echo "make book            build the HTML book into _build/html"
@@ -45,13 +45,18 @@ book: $(STAMP)
 	$(NB_ENV) $(BIN)/jupyter-book build . $(BUILD_FLAGS)
 	@echo "Open _build/html/index.html"
 
-test: test-unit test-notebooks test-build test-browser
+test: test-unit test-notebooks test-notebooks-2threads test-build test-browser
 
 test-unit: $(STAMP)
 	$(BIN)/python -m pytest tests --ignore=tests/browser
 
 test-notebooks: $(STAMP)
 	$(OFFLINE) $(NB_ENV) $(BIN)/python -m pytest --nbval --nbval-current-env $(NOTEBOOKS)
+
+# The same strict nbval a second time in a row, with two BLAS threads: the saved outputs
+# must not depend on the thread count or on a previous run.
+test-notebooks-2threads: $(STAMP)
+	OPENBLAS_NUM_THREADS=2 OMP_NUM_THREADS=2 $(OFFLINE) $(NB_ENV) $(BIN)/python -m pytest --nbval --nbval-current-env -p no:cacheprovider $(NOTEBOOKS)
 
 test-build: $(STAMP)
 	rm -rf _build
