@@ -175,7 +175,7 @@ class _RegressionParts(NamedTuple):
 
 def _regression_parts(Y: Any, U0: Any, V0: Any, X: Any) -> _RegressionParts:
     """The pieces of the regression bound (statements, section 5), validated."""
-    from .regression import decompose  # late import: regression imports flow, not bounds
+    from .regression import decompose, reduced_imbalance  # late import: regression imports flow, not bounds
 
     Y, U0, V0, X = check_problem(Y, U0, V0, X)
     dec = decompose(X, Y)
@@ -186,7 +186,7 @@ def _regression_parts(Y: Any, U0: Any, V0: Any, X: Any) -> _RegressionParts:
             f"(with fewer it would give c = 0)"
         )
     U1 = dec.Phi_1.T @ U0
-    D = U1.T @ U1 - V0.T @ V0
+    D = reduced_imbalance(U0, V0, dec)
     sqrt_sigma = np.sqrt(dec.Sigma_x)
     dist = float(np.linalg.norm(dec.Ytil - (sqrt_sigma[:, None] * U1) @ V0.T))
     s = np.linalg.svd(dec.Ytil, compute_uv=False)
@@ -325,12 +325,11 @@ def imbalance_terms(U0, V0, *, X=None) -> ImbalanceTerms:
     """
     U0, V0 = _factors(U0, V0)
     if X is not None:
-        from .regression import decompose  # late import, see _regression_parts
+        from .regression import decompose, reduced_imbalance  # late import, see _regression_parts
 
         X = _v.matrix("X", X, cols=U0.shape[0], cols_hint=f"U0 has {U0.shape[0]} rows: X must be N x m")
         dec = decompose(X, np.zeros((X.shape[0], V0.shape[0])))
-        U1 = dec.Phi_1.T @ U0
-        return _terms(U1.T @ U1 - V0.T @ V0, dec.rank, V0.shape[0])
+        return _terms(reduced_imbalance(U0, V0, dec), dec.rank, V0.shape[0])
     return _terms(U0.T @ U0 - V0.T @ V0, U0.shape[0], V0.shape[0])
 
 
