@@ -19,8 +19,12 @@ __all__ = [
     "matrix",
     "times",
     "positive_scalar",
+    "nonnegative_scalar",
     "nonnegative_array",
     "choice",
+    "count",
+    "generator",
+    "flag",
 ]
 
 
@@ -60,6 +64,14 @@ def positive_scalar(name: str, value: Any) -> float:
     x = real_scalar(name, value)
     if x <= 0:
         raise ValueError(f"{name} must be positive, got {x}")
+    return x
+
+
+def nonnegative_scalar(name: str, value: Any) -> float:
+    """Return ``value`` as a finite float >= 0, or raise naming ``name``."""
+    x = real_scalar(name, value)
+    if x < 0:
+        raise ValueError(f"{name} must be >= 0, got {x}")
     return x
 
 
@@ -133,3 +145,31 @@ def choice(name: str, value: Any, allowed: tuple[str, ...]) -> str:
     if not isinstance(value, str) or value not in allowed:
         raise ValueError(f"{name} must be one of {', '.join(repr(a) for a in allowed)}; got {value!r}")
     return value
+
+
+def count(name: str, value: Any, minimum: int = 1) -> int:
+    """Return ``value`` as a Python int ``>= minimum``; ``TypeError`` if it is not an integer at all.
+
+    ``bool`` is refused although it subclasses ``int``: ``True`` for a width is a bug.
+    """
+    if isinstance(value, bool) or not isinstance(value, (numbers.Integral, np.integer)):
+        raise TypeError(f"{name} must be an int, got {type(value).__name__}")
+    if value < minimum:
+        raise ValueError(f"{name} must be >= {minimum}, got {value}")
+    return int(value)
+
+
+def generator(name: str, value: Any) -> np.random.Generator:
+    """Return ``value`` if it is a ``numpy.random.Generator``, else raise ``TypeError`` naming ``name``."""
+    if not isinstance(value, np.random.Generator):
+        raise TypeError(
+            f"{name} must be a numpy.random.Generator (e.g. numpy.random.default_rng(0)), got {type(value).__name__}"
+        )
+    return value
+
+
+def flag(name: str, value: Any) -> bool:
+    """Return ``value`` as a bool; only ``True``/``False`` (Python or numpy) are accepted."""
+    if not isinstance(value, (bool, np.bool_)):
+        raise TypeError(f"{name} must be a bool, got {type(value).__name__}")
+    return bool(value)

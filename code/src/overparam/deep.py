@@ -661,8 +661,7 @@ def homogeneous_init(s1, d, rng: np.random.Generator) -> list[np.ndarray]:
     if s1.ndim != 1 or s1.size == 0:
         raise ValueError(f"s1 must be a non-empty 1-D array of singular values, got shape {s1.shape}")
     d = _imbalances("d", d)
-    if not isinstance(rng, np.random.Generator):
-        raise TypeError(f"rng must be a numpy.random.Generator, got {type(rng).__name__}")
+    rng = _v.generator("rng", rng)
     c = np.concatenate([[0.0], np.cumsum(d)])
     sq = s1[None, :] ** 2 + c[:, None]  # (L, n): S_l^2
     if np.any(sq < 0):

@@ -119,27 +119,6 @@ _DIVERGED = 1e100
 # ----------------------------------------------------------------------------------
 
 
-def _count(name: str, value, minimum: int) -> int:
-    if isinstance(value, bool) or not isinstance(value, (numbers.Integral, np.integer)):
-        raise TypeError(f"{name} must be an int, got {type(value).__name__}")
-    if value < minimum:
-        raise ValueError(f"{name} must be >= {minimum}, got {value}")
-    return int(value)
-
-
-def _flag(name: str, value) -> bool:
-    if not isinstance(value, (bool, np.bool_)):
-        raise TypeError(f"{name} must be a bool, got {type(value).__name__}")
-    return bool(value)
-
-
-def _nonnegative(name: str, value) -> float:
-    x = _v.real_scalar(name, value)
-    if x < 0:
-        raise ValueError(f"{name} must be >= 0, got {x}")
-    return x
-
-
 def _factors(Y, U, V, X):
     """check_problem with the names U, V (a point, not a start)."""
     try:
@@ -388,10 +367,10 @@ def descent_factor(step, beta, loss, *, s=1.0) -> float:
     -------
     float
     """
-    eta = _nonnegative("step", step)
-    beta = _nonnegative("beta", beta)
-    loss = _nonnegative("loss", loss)
-    s = _nonnegative("s", s)
+    eta = _v.nonnegative_scalar("step", step)
+    beta = _v.nonnegative_scalar("beta", beta)
+    loss = _v.nonnegative_scalar("loss", loss)
+    s = _v.nonnegative_scalar("s", s)
     return _phi(eta, beta, loss, s)
 
 
@@ -439,8 +418,8 @@ def bound_step(beta, loss, *, s=1.0) -> float:
     float
     """
     beta = _v.positive_scalar("beta", beta)
-    loss = _nonnegative("loss", loss)
-    s = _nonnegative("s", s)
+    loss = _v.nonnegative_scalar("loss", loss)
+    s = _v.nonnegative_scalar("s", s)
     return _bound_step(beta, loss, s)
 
 
@@ -663,7 +642,7 @@ class RateConstants:
     _sp: _Spectra = field(repr=False)
 
     def _loss_arg(self, loss) -> float:
-        x = _nonnegative("loss", loss)
+        x = _v.nonnegative_scalar("loss", loss)
         if x > self.loss0 * (1 + 1e-12) + 1e-300:
             raise ValueError(
                 f"loss must be <= loss0 = {self.loss0:.6g} (the bounds hold while the loss stays "
@@ -716,7 +695,7 @@ class RateConstants:
         -------
         ndarray, shape (n_steps + 1,)
         """
-        n_steps = _count("n_steps", n_steps, 0)
+        n_steps = _v.count("n_steps", n_steps, 0)
         out = np.empty(n_steps + 1)
         b = self.loss0
         out[0] = b
@@ -966,9 +945,9 @@ def gradient_descent(
     """
     Y, U0, V0, X = check_problem(Y, U0, V0, X)
     eta = _v.positive_scalar("step", step)
-    n_steps = _count("n_steps", n_steps, 0)
-    record_every = _count("record_every", record_every, 1)
-    store_factors = _flag("store_factors", store_factors)
+    n_steps = _v.count("n_steps", n_steps, 0)
+    record_every = _v.count("record_every", record_every, 1)
+    store_factors = _v.flag("store_factors", store_factors)
     run = _run(Y, U0, V0, X, n_steps, record_every, store_factors, lambda W, Us, Vs, loss: eta)
     return replace(run, t=run.steps * eta)  # exactly j * eta, without summation round-off
 
@@ -1029,9 +1008,9 @@ def adaptive_gradient_descent(
         ``X`` without full column rank.
     """
     Y, U0, V0, X = check_problem(Y, U0, V0, X)
-    n_steps = _count("n_steps", n_steps, 0)
-    record_every = _count("record_every", record_every, 1)
-    store_factors = _flag("store_factors", store_factors)
+    n_steps = _v.count("n_steps", n_steps, 0)
+    record_every = _v.count("record_every", record_every, 1)
+    store_factors = _v.flag("store_factors", store_factors)
     rule = _v.choice("rule", rule, RULES)
     m = U0.shape[0]
     s, _, _ = _x_norms(X)

@@ -75,30 +75,6 @@ __all__ = [
 # checks used only here
 
 
-def _count(name: str, value, minimum: int = 1) -> int:
-    """A Python int >= minimum, or raise naming ``name``."""
-    if isinstance(value, bool) or not isinstance(value, (numbers.Integral, np.integer)):
-        raise TypeError(f"{name} must be an int, got {type(value).__name__}")
-    if value < minimum:
-        raise ValueError(f"{name} must be >= {minimum}, got {value}")
-    return int(value)
-
-
-def _generator(rng) -> np.random.Generator:
-    if not isinstance(rng, np.random.Generator):
-        raise TypeError(
-            f"rng must be a numpy.random.Generator (e.g. numpy.random.default_rng(0)), got {type(rng).__name__}"
-        )
-    return rng
-
-
-def _nonnegative(name: str, value) -> float:
-    x = _v.real_scalar(name, value)
-    if x < 0:
-        raise ValueError(f"{name} must be >= 0, got {x}")
-    return x
-
-
 def _rank_rtol(rtol) -> float | None:
     if rtol is None:
         return None
@@ -334,10 +310,10 @@ def gaussian_initialization(
     -------
     (U0, V0) : tuple of ndarray, shapes (m, k) and (n, k)
     """
-    m, n, k = _count("m", m), _count("n", n), _count("k", k)
-    rng = _generator(rng)
-    sigma_U = _nonnegative("sigma_U", sigma_U)
-    sigma_V = _nonnegative("sigma_V", sigma_V)
+    m, n, k = _v.count("m", m), _v.count("n", n), _v.count("k", k)
+    rng = _v.generator("rng", rng)
+    sigma_U = _v.nonnegative_scalar("sigma_U", sigma_U)
+    sigma_V = _v.nonnegative_scalar("sigma_V", sigma_V)
     return sigma_U * rng.standard_normal((m, k)), sigma_V * rng.standard_normal((n, k))
 
 
@@ -387,8 +363,8 @@ def random_initialization(
     -------
     (U0, V0) : tuple of ndarray, shapes (m, k) and (n, k), or (m, m + n) and (n, m + n) when narrow
     """
-    m, n, k = _count("m", m), _count("n", n), _count("k", k)
-    rng = _generator(rng)
+    m, n, k = _v.count("m", m), _v.count("n", n), _v.count("k", k)
+    rng = _v.generator("rng", rng)
     a = _v.real_scalar("a", a)
     if not isinstance(narrow, (bool, np.bool_)):
         raise TypeError(f"narrow must be a bool, got {type(narrow).__name__}")
@@ -435,9 +411,9 @@ def balanced_initialization(
     -------
     (U0, V0) : tuple of ndarray, shapes (m, k) and (n, k)
     """
-    m, n, k = _count("m", m), _count("n", n), _count("k", k)
-    rng = _generator(rng)
-    sigma = _nonnegative("sigma", sigma)
+    m, n, k = _v.count("m", m), _v.count("n", n), _v.count("k", k)
+    rng = _v.generator("rng", rng)
+    sigma = _v.nonnegative_scalar("sigma", sigma)
     if X is None:
         if m >= n:
             V0 = sigma * rng.standard_normal((n, k))
@@ -511,18 +487,18 @@ def orthogonal_initialization(
     -------
     (U0, V0) : tuple of ndarray, shapes (m, k) and (n, k)
     """
-    n, k = _count("n", n), _count("k", k)
+    n, k = _v.count("n", n), _v.count("k", k)
     X = _v.matrix("X", X)
-    rng = _generator(rng)
-    sigma_U = _nonnegative("sigma_U", sigma_U)
-    sigma_V = _nonnegative("sigma_V", sigma_V)
-    sigma_null = _nonnegative("sigma_null", sigma_null)
+    rng = _v.generator("rng", rng)
+    sigma_U = _v.nonnegative_scalar("sigma_U", sigma_U)
+    sigma_V = _v.nonnegative_scalar("sigma_V", sigma_V)
+    sigma_null = _v.nonnegative_scalar("sigma_null", sigma_null)
     dec = decompose(X, np.zeros((X.shape[0], n)), rtol=rtol)
     m, r = X.shape[1], dec.rank
     if k_active is None:
         k_active = min(k, max(min(r, n), k - (m - r)))
     else:
-        k_active = _count("k_active", k_active)
+        k_active = _v.count("k_active", k_active)
         if k_active > k:
             raise ValueError(f"k_active = {k_active} must be <= k = {k}")
     k_null = min(m - r, k - k_active)
@@ -588,9 +564,9 @@ def regression_data(
     -------
     RegressionData
     """
-    N, m, n = _count("N", N), _count("m", m), _count("n", n)
-    rng = _generator(rng)
-    noise = _nonnegative("noise", noise)
+    N, m, n = _v.count("N", N), _v.count("m", m), _v.count("n", n)
+    rng = _v.generator("rng", rng)
+    noise = _v.nonnegative_scalar("noise", noise)
     if singular_values is None:
         X = rng.standard_normal((N, m)) / np.sqrt(m)
     else:
@@ -624,7 +600,7 @@ def experiment_a_data(rng: np.random.Generator, *, D: int = 400, N: int = 100, n
     noise : float
         Noise standard deviation (default 0.01).
     """
-    D, N = _count("D", D), _count("N", N)
+    D, N = _v.count("D", D), _v.count("N", N)
     return regression_data(N, D, 1, rng, singular_values=np.ones(min(N, D)), noise=noise)
 
 
@@ -642,7 +618,7 @@ def experiment_b_data(rng: np.random.Generator, *, D: int = 400, N: int = 100, n
     noise : float
         Noise standard deviation (default 0.01).
     """
-    D, N = _count("D", D), _count("N", N)
+    D, N = _v.count("D", D), _v.count("N", N)
     return regression_data(N, D, 1, rng, noise=noise)
 
 

@@ -150,15 +150,10 @@ def initialization(m: int, n: int, k: int, lam, scale, rng: np.random.Generator)
     -------
     (U0, V0) : tuple of ndarray, shapes (m, k) and (n, k)
     """
-    for name, value in (("m", m), ("n", n), ("k", k)):
-        if isinstance(value, bool) or not isinstance(value, (int, np.integer)):
-            raise TypeError(f"{name} must be an int, got {type(value).__name__}")
-        if value < 1:
-            raise ValueError(f"{name} must be >= 1, got {value}")
+    m, n, k = _v.count("m", m), _v.count("n", n), _v.count("k", k)
     lam = _v.real_scalar("lam", lam)
     scale = _v.positive_scalar("scale", scale)
-    if not isinstance(rng, np.random.Generator):
-        raise TypeError(f"rng must be a numpy.random.Generator, got {type(rng).__name__}")
+    rng = _v.generator("rng", rng)
     if lam >= 0 and k > m:
         raise ValueError(f"k = {k} > m = {m}: lam >= 0 needs k <= m (U0^T U0 = V0^T V0 + lam I has rank <= m)")
     if lam < 0 and k > n:

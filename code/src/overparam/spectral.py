@@ -108,10 +108,8 @@ def random_orthogonal(k: int, rng: np.random.Generator) -> np.ndarray:
     rng : numpy.random.Generator
         The source of randomness.
     """
-    if isinstance(k, bool) or not isinstance(k, (int, np.integer)) or k < 1:
-        raise ValueError(f"k must be a positive integer, got {k!r}")
-    if not isinstance(rng, np.random.Generator):
-        raise TypeError(f"rng must be a numpy.random.Generator, got {type(rng).__name__}")
+    k = _v.count("k", k)
+    rng = _v.generator("rng", rng)
     Q, R = np.linalg.qr(rng.standard_normal((int(k), int(k))))
     signs = np.sign(np.diag(R))
     signs[signs == 0] = 1.0
