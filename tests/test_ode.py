@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import numpy as np
+import pytest
 from scipy.linalg import expm
 
 from overparam._ode import integrate
@@ -67,3 +68,61 @@ def test_ordinary_runs_stay_with_the_explicit_method(monkeypatch):
     t = np.linspace(0.0, 20.0, 5)
     states = integrate(lambda y: A @ y, y0, t, rtol=1e-10, atol=1e-12)
     np.testing.assert_allclose(states[-1], np.exp(np.diag(A) * 20.0), rtol=1e-8, atol=1e-11)  # atol: the solver atol is 1e-12
+
+
+def test_a_converged_flow_is_held_at_rest_instead_of_integrating_rounding_noise():
+    """A 4 x 5 factorization (k = 30, spectral start) up to t = 1e6.
+
+    Without the rest test Radau kept taking steps of length ~1 on a field that was pure
+    rounding noise (nine minutes). With it the run needs few evaluations, and the state it
+    holds is the converged one: the loss at rounding level, as at t = 1e3.
+    """
+    from overparam import flow, spectral
+
+    rng = np.random.default_rng(0)
+    Y = rng.standard_normal((4, 5))
+    s_u, s_v = rng.uniform(0.2, 1.5, size=4), rng.uniform(0.2, 1.5, size=5)
+    U0, V0 = spectral.initialization(Y, 30, s_u, s_v, R=spectral.random_orthogonal(30, rng))
+    calls = []
+
+    def counted(z):
+        calls.append(1)
+        return real(z)
+
+    real = None
+    import overparam._ode as ode
+
+    real_integrate = ode.integrate
+
+    def spy(fun, y0, t, rtol, atol):
+        nonlocal real
+        real = fun
+        return real_integrate(counted, y0, t, rtol, atol)
+
+    import overparam.flow as flow_module
+
+    flow_module.integrate, saved = spy, flow_module.integrate
+    try:
+        run = flow.gradient_flow(Y, U0, V0, np.array([0.0, 1e3, 1e6]))
+    finally:
+        flow_module.integrate = saved
+    assert len(calls) < 100_000, len(calls)
+    scale = np.linalg.norm(Y) ** 2
+    # held at the minimum to rounding; at t = 1e3 DOP853 still jitters at its atol (1e-12)
+    assert run.loss[2] < 1e-25 * scale
+    assert run.loss[1] < 1e-18 * scale
+    assert np.linalg.norm(run.W[2] - run.W[1]) < 1e-8 * np.linalg.norm(Y)
+
+
+def test_the_rest_test_does_not_fire_on_a_slow_escape_from_a_small_start():
+    """From (u0, v0) = (1e-6, 2e-6) the scalar flow sits near the saddle for t ~ 13 and then
+    learns y = 1: a field that is small but far above its rounding must be followed."""
+    from overparam import scalar
+
+    t = np.array([0.0, 5.0, 10.0, 13.0, 15.0, 20.0, 1e3, 1e6])
+    # atol far below the factors (1e-6 .. 1): the default 1e-12 would allow 1e-6 relative
+    # errors on the plateau; the closed form is accurate to 32 eps max(|y|, |x0|) absolute
+    run = scalar.flow(1.0, 1e-6, 2e-6, t, atol=1e-22)
+    exact = scalar.closed_form(t, 1.0, 1e-6, 2e-6)
+    assert np.all(np.abs(run.x - exact) <= 1e-8 * np.abs(exact) + 32 * np.finfo(float).eps)
+    assert run.x[-1] == pytest.approx(1.0, rel=1e-12)

@@ -46,6 +46,7 @@ def test_animation_html_is_deterministic_offline_and_has_alt_text():
         (dict(name="ok", alt="x", default_mode="bounce"), "default_mode must be"),
     ],
 )
+@pytest.mark.filterwarnings("ignore:Animation was deleted without rendering")  # rejected before rendering, by design
 def test_animation_html_rejects_bad_input(kwargs, message):
     fig, anim = _animation()
     with pytest.raises(ValueError, match=message):

@@ -19,6 +19,17 @@ steps left to the next output time, at the length of the recent steps, exceed
 the rest of the run to scipy's Radau (an implicit Runge-Kutta method of order 5,
 stable for any step) at the same tolerances. Runs of ordinary length never get
 there and are integrated by DOP853 alone.
+
+Rest at working precision. Once a flow has converged, its vector field is rounding
+noise (``Y - U V^T`` is computed to about eps times the size of its terms), and an
+error-controlled method keeps taking steps of the noise's time scale for ever: a run to
+t = 1e6 took minutes while nothing moved. Every ``REST_CHECK`` accepted steps the
+integrator compares ``|f(y)|`` with ``|f(y + delta) - f(y)|`` for a perturbation
+``delta`` of ``REST_EPS`` units of round-off in each component of ``y`` (the change of
+``f`` that the rounding of ``y`` alone can cause). When ``|f(y)|`` is not larger than
+that, ``y`` is an equilibrium to working precision: it is returned for every later time.
+A flow that is still moving has a field far above this floor (its residual is not
+rounding), so the test does not fire before convergence.
 """
 
 from __future__ import annotations
@@ -32,22 +43,48 @@ from scipy.integrate import DOP853, Radau
 STIFF_CHECK = 2000
 #: Hand over to Radau when more than this many DOP853 steps are still projected.
 STIFF_PROJECTED = 20000
+#: Accepted steps between two tests for rest at working precision.
+REST_CHECK = 50
+#: Size of the perturbation of that test, in units of round-off of each component.
+REST_EPS = 8.0
 
 
-def _run(solver) -> tuple[list[float], bool]:
-    """Advance ``solver`` to its end; stop early (return True) if DOP853 is stiffness-bound."""
+def _at_rest(fun: Callable[[np.ndarray], np.ndarray], y: np.ndarray) -> bool:
+    """True if ``|f(y)|`` is within the change of ``f`` caused by rounding ``y`` (see the module doc)."""
+    f = fun(y)
+    # a fixed +-1 pattern (not random: the same run must give the same result)
+    signs = np.where((np.arange(y.size) * 0.6180339887498949) % 1.0 < 0.5, 1.0, -1.0)
+    delta = REST_EPS * np.finfo(float).eps * np.abs(y) * signs
+    with np.errstate(over="ignore", invalid="ignore"):
+        noise = np.linalg.norm(fun(y + delta) - f)
+    return bool(np.isfinite(noise) and np.linalg.norm(f) <= noise)
+
+
+def _run(solver, fun) -> tuple[list[float], str]:
+    """Advance ``solver`` to its end (return "done"); stop early if DOP853 is
+    stiffness-bound ("stiff") or the state is at rest to working precision ("rest")."""
     steps: list[float] = []
     explicit = isinstance(solver, DOP853)
     while solver.status == "running":
-        message = solver.step()
+        # A trial stage of a step that will be rejected may overflow (a first step guessed
+        # too long for a flow started at scale 1e4): the error control sees inf/nan and
+        # shortens the step, so the overflow is no error. An accepted non-finite state is.
+        with np.errstate(over="ignore", invalid="ignore"):
+            message = solver.step()
         if solver.status == "failed":  # pragma: no cover - the flows here are smooth and bounded
             raise RuntimeError(f"the ODE solver failed at t = {solver.t}: {message}")
+        if not np.all(np.isfinite(solver.y)):  # pragma: no cover - the flows here are bounded
+            raise RuntimeError(f"the ODE solution left the finite numbers at t = {solver.t}")
         steps.append(solver.step_size)
-        if explicit and solver.status == "running" and len(steps) % STIFF_CHECK == 0:
+        if solver.status != "running":
+            break
+        if len(steps) % REST_CHECK == 0 and _at_rest(fun, solver.y):
+            return steps, "rest"
+        if explicit and len(steps) % STIFF_CHECK == 0:
             recent = float(np.mean(steps[-100:]))
             if (solver.t_bound - solver.t) > STIFF_PROJECTED * recent:
-                return steps, True
-    return steps, False
+                return steps, "stiff"
+    return steps, "done"
 
 
 def integrate(
@@ -66,15 +103,17 @@ def integrate(
     states = np.empty((t_unique.size, y0.size))
     y, t_now, h = y0, 0.0, None
     method = DOP853
+    rest = False
     for j, t_next in enumerate(t_unique):
-        while t_next > t_now:
+        while t_next > t_now and not rest:
             first = None if h is None else min(h, t_next - t_now)
             solver = method(lambda _s, z: fun(z), t_now, y, float(t_next), rtol=rtol, atol=atol, first_step=first)
-            steps, stiff = _run(solver)
+            steps, why = _run(solver, fun)
             # the last step was cut short to land on t_next; carry on with the one before
             h = max(steps[-2:]) if steps else h
             y, t_now = solver.y, float(solver.t)
-            if stiff:
+            if why == "stiff":
                 method = Radau
+            rest = why == "rest"
         states[j] = y
     return states[inverse]

@@ -35,9 +35,8 @@ def _as_float_array(name: str, value: Any) -> np.ndarray:
         arr = np.asarray(value)
     except Exception as exc:  # pragma: no cover - numpy raises many kinds here
         raise TypeError(f"{name} could not be read as a numeric array: {exc}") from exc
-    if arr.dtype == object or not (
-        np.issubdtype(arr.dtype, np.number) or np.issubdtype(arr.dtype, np.bool_)
-    ):
+    if arr.dtype == object or not np.issubdtype(arr.dtype, np.number):
+        # bool is refused too: True for a time or a matrix entry is a bug, not a 1.0
         raise TypeError(f"{name} must hold real numbers, got an array of dtype {arr.dtype}")
     if np.iscomplexobj(arr):
         raise ValueError(f"{name} must be real, got complex entries")
@@ -46,7 +45,7 @@ def _as_float_array(name: str, value: Any) -> np.ndarray:
 
 def real_scalar(name: str, value: Any) -> float:
     """Return ``value`` as a finite Python float, or raise naming ``name``."""
-    if isinstance(value, bool) or not isinstance(value, (numbers.Real, np.ndarray, np.generic)):
+    if isinstance(value, (bool, np.bool_)) or not isinstance(value, (numbers.Real, np.ndarray, np.generic)):
         if isinstance(value, numbers.Complex) and not isinstance(value, numbers.Real):
             raise ValueError(f"{name} must be a real number, got complex {value!r}")
         raise TypeError(f"{name} must be a real number, got {type(value).__name__}")
@@ -141,8 +140,10 @@ def nonnegative_array(name: str, value: Any) -> np.ndarray:
 
 
 def choice(name: str, value: Any, allowed: tuple[str, ...]) -> str:
-    """Return ``value`` if it is one of ``allowed``, else raise naming ``name``."""
-    if not isinstance(value, str) or value not in allowed:
+    """Return ``value`` if it is one of ``allowed``, else raise naming ``name`` (``TypeError`` if not a str)."""
+    if not isinstance(value, str):
+        raise TypeError(f"{name} must be a str, one of {', '.join(repr(a) for a in allowed)}; got {type(value).__name__}")
+    if value not in allowed:
         raise ValueError(f"{name} must be one of {', '.join(repr(a) for a in allowed)}; got {value!r}")
     return value
 

@@ -397,14 +397,21 @@ def _h(a, b, sigma):
     return 0.5 * (b + frac)
 
 
+def _check_record(name: str, value: Any, kind: type, origin: str):
+    """``value`` must be a ``kind`` (a NamedTuple of non-negative finite floats), named ``name``."""
+    if not isinstance(value, kind):
+        raise TypeError(f"{name} must be a {kind.__name__} (from {origin}), got {type(value).__name__}")
+    for field, entry in value._asdict().items():
+        _v.nonnegative_scalar(f"{name}.{field}", entry)
+    return value
+
+
 def _check_terms(terms: Any) -> ImbalanceTerms:
-    if not isinstance(terms, ImbalanceTerms):
-        raise TypeError(f"terms must be an ImbalanceTerms (from imbalance_terms), got {type(terms).__name__}")
-    for name, value in terms._asdict().items():
-        x = _v.real_scalar(f"terms.{name}", value)
-        if x < 0:
-            raise ValueError(f"terms.{name} must be >= 0, got {x}")
-    return terms
+    return _check_record("terms", terms, ImbalanceTerms, "imbalance_terms")
+
+
+def _check_margins(margins: Any) -> Margins:
+    return _check_record("margins", margins, Margins, "margins()")
 
 
 def gram_lower_bounds(terms: ImbalanceTerms, sigma_m, sigma_n):
@@ -463,9 +470,16 @@ def rate_from_terms(terms: ImbalanceTerms, margins: Margins) -> float:
     -------
     float
         :math:`\alpha \ge 0`.
+
+    Raises
+    ------
+    TypeError
+        If ``terms`` is not an :class:`ImbalanceTerms` or ``margins`` not a :class:`Margins`.
+    ValueError
+        If a field (named ``terms.<field>`` or ``margins.<field>``) is not finite or is negative.
     """
-    if not isinstance(margins, Margins):
-        raise TypeError(f"margins must be a Margins (from margins()), got {type(margins).__name__}")
+    terms = _check_terms(terms)
+    margins = _check_margins(margins)
     bu, bv = gram_lower_bounds(terms, margins.mu_m, margins.mu_n)
     return 2.0 * (bu + bv)
 
@@ -534,9 +548,16 @@ def regression_constant(Y, U0, V0, X) -> float:
     Returns
     -------
     float
+
+    Raises
+    ------
+    TypeError
+        If ``X`` is None (use :func:`rate_bound` for matrix factorization) or not numeric.
+    ValueError
+        If a shape does not fit, an entry is not finite, X is zero, or k < min(rank X, n).
     """
     if X is None:
-        raise ValueError("X must be a data matrix (N x m); for matrix factorization use rate_bound")
+        raise TypeError("X must be a data matrix (N x m), got None; for matrix factorization use rate_bound")
     parts = _regression_parts(Y, U0, V0, X)
     return rate_from_terms(parts.terms, parts.margins)
 

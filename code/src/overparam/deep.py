@@ -197,21 +197,28 @@ def check_layers(Y, Ws0, X=None):
     the argument (and the layer) whose shape or entries do not fit, ``TypeError`` for a
     value that is not numeric or not a sequence.
     """
+    return _check_layers(Y, Ws0, X, "Ws0")
+
+
+def _check_layers(Y, Ws, X, name: str):
+    """check_layers, naming the layer argument ``name`` in the messages."""
     Y = _v.matrix("Y", Y)
     if X is None:
         m, n = Y.shape
     else:
         X = _v.matrix("X", X, rows=Y.shape[0], rows_hint=f"Y has {Y.shape[0]} rows: X must be N x m with N = rows of Y")
         m, n = X.shape[1], Y.shape[1]
-    Ws0 = _layers("Ws0", Ws0)
-    if Ws0[0].shape[1] != n:
-        raise ValueError(f"Ws0[0] (W_1) has {Ws0[0].shape[1]} columns but Y has {n} columns: W_1 must be h_1 x n")
-    if Ws0[-1].shape[0] != m:
+    Ws = _layers(name, Ws)
+    if Ws[0].shape[1] != n:
+        raise ValueError(
+            f"{_layer_name(name, 0)} has {Ws[0].shape[1]} columns but Y has {n} columns: W_1 must be h_1 x n"
+        )
+    if Ws[-1].shape[0] != m:
         what = f"X has {m} columns" if X is not None else f"Y has {m} rows"
         raise ValueError(
-            f"{_layer_name('Ws0', len(Ws0) - 1)} has {Ws0[-1].shape[0]} rows but {what}: the last layer must be m x h_(L-1)"
+            f"{_layer_name(name, len(Ws) - 1)} has {Ws[-1].shape[0]} rows but {what}: the last layer must be m x h_(L-1)"
         )
-    return Y, Ws0, X
+    return Y, Ws, X
 
 
 def _square_layers(name: str, Ws: list[np.ndarray]) -> int:
@@ -253,7 +260,7 @@ def product(Ws) -> np.ndarray:
 
 def loss(Y, Ws, *, X=None) -> float:
     r"""The loss :math:`\ell = \tfrac12 \lVert Y - X W_L \cdots W_1 \rVert_F^2` (``X = I`` when None)."""
-    Y, Ws, X = check_layers(Y, Ws, X)
+    Y, Ws, X = _check_layers(Y, Ws, X, "Ws")
     W = _chain(Ws)
     R = Y - (W if X is None else X @ W)
     return 0.5 * float(np.sum(R * R))
@@ -285,7 +292,7 @@ def vector_field(Y, Ws, *, X=None) -> list[np.ndarray]:
     -------
     list of L ndarrays, the shapes of the layers
     """
-    Y, Ws, X = check_layers(Y, Ws, X)
+    Y, Ws, X = _check_layers(Y, Ws, X, "Ws")
     W = _chain(Ws)
     G = Y - W if X is None else X.T @ (Y - X @ W)
     return _field(Ws, G)
@@ -396,8 +403,19 @@ def conservation_drift(run: DeepTrajectory) -> np.ndarray:
     """
     if not isinstance(run, DeepTrajectory):
         raise TypeError(f"run must be a DeepTrajectory (from gradient_flow), got {type(run).__name__}")
-    Ws = run.Ws
-    T = run.t.size
+    t = _v.times("run.t", run.t)
+    T = t.size
+    if isinstance(run.Ws, (str, bytes)) or not isinstance(run.Ws, (tuple, list)) or not run.Ws:
+        raise TypeError(f"run.Ws must be a non-empty tuple of the layers at each time, got {type(run.Ws).__name__}")
+    Ws = [_v.real_array(f"run.Ws[{i}]", Wl) for i, Wl in enumerate(run.Ws)]
+    for i, Wl in enumerate(Ws):
+        if Wl.ndim != 3 or Wl.shape[0] != T:
+            raise ValueError(f"run.Ws[{i}] must have shape (T, h_{i + 1}, h_{i}) with T = {T} times, got {Wl.shape}")
+        if i and Wl.shape[2] != Ws[i - 1].shape[1]:
+            raise ValueError(
+                f"run.Ws[{i}] has {Wl.shape[2]} columns but run.Ws[{i - 1}] has {Ws[i - 1].shape[1]} rows: "
+                "the layers do not chain"
+            )
     drift = np.zeros(T)
     for i in range(len(Ws) - 1):
         A, B = Ws[i + 1], Ws[i]
@@ -576,6 +594,11 @@ def induced_flow(y, x0, d, t, *, rtol: float = 1e-10, atol: float = 1e-12) -> np
     t : array_like, shape (T,)
         Non-decreasing times ``>= 0``.
 
+    rtol, atol : float
+        Tolerances of the solver. When x keeps its sign (``x0`` and ``y`` of the same
+        sign, or :math:`\rho_d(0) = 0`) the flow is integrated in :math:`\log\lvert x\rvert`,
+        so that both bound the error of :math:`\log\lvert x\rvert`, i.e. the relative error of x.
+
     Returns
     -------
     ndarray, shape (T,)
@@ -587,6 +610,22 @@ def induced_flow(y, x0, d, t, *, rtol: float = 1e-10, atol: float = 1e-12) -> np
     rtol = _v.positive_scalar("rtol", rtol)
     atol = _v.positive_scalar("atol", atol)
     e = _offsets(d)
+    if x0 != 0.0 and (x0 * y >= 0.0 or _rho(0.0, e) == 0.0):
+        # x keeps its sign: x = 0 is not on the way to y, or it is an equilibrium
+        # (rho_d(0) = 0). Integrate u = log|x|, u' = (y - x) rho_d(x) / x: in x itself an
+        # explicit step overshot through 0 once |x| fell below atol, and the run then
+        # converged to y instead of 0 (y of the other sign, balanced layers); and a tiny
+        # x0 (1e-24 for L = 4 layers of 1e-6) was below atol, so it was not followed at all.
+        sgn = math.copysign(1.0, x0)
+
+        def fun(z):
+            # below the smallest normal float, x is 0 to double precision: freeze the rate
+            # there (x itself, returned as sgn * exp(u), underflows to 0 as it should)
+            x = sgn * max(math.exp(z[0]), np.finfo(float).tiny)
+            return np.array([(y - x) * _rho(x, e) / x])
+
+        states = integrate(fun, np.array([math.log(abs(x0))]), t, rtol, atol)
+        return sgn * np.exp(states[:, 0])
     states = integrate(lambda z: np.array([(y - z[0]) * _rho(float(z[0]), e)]), np.array([x0]), t, rtol, atol)
     return states[:, 0]
 
@@ -596,9 +635,10 @@ def hitting_time(y, x0, x1, d) -> float:
 
     ``x1`` must lie between ``x0`` (included) and ``y`` (excluded), so that the flow
     reaches it. A path through :math:`x = 0` needs :math:`\rho_d(0) > 0`; otherwise the
-    time is infinite and a ``ValueError`` is raised. When ``x0`` and ``x1`` have the same
-    sign the integral is taken in :math:`\log\lvert x\rvert`, which keeps it accurate
-    for tiny :math:`x_0`.
+    time is infinite and a ``ValueError`` is raised. The integral is taken in
+    :math:`\log\lvert x\rvert`, which keeps it accurate for tiny :math:`x_0`; a path
+    through 0 is split there, each piece integrated over :math:`\log\lvert x\rvert`
+    from :math:`-\infty`.
 
     Returns
     -------
@@ -619,17 +659,27 @@ def hitting_time(y, x0, x1, d) -> float:
             f"the path from x0 = {x0} to x1 = {x1} passes through x = 0, where rho_d(0) = 0: the flow never gets there"
         )
     opts = {"epsabs": 0.0, "epsrel": 1e-11, "limit": 500}
-    if x0 * x1 > 0.0:
-        sgn = math.copysign(1.0, x1)
+
+    def in_log(sgn: float, lo: float, hi: float) -> float:
+        """The time integral over sgn * exp(u), u from lo to hi (dx = x du)."""
 
         def integrand(u):
             x = sgn * math.exp(u)
             return x / ((y - x) * _rho(x, e))
 
-        return float(quad(integrand, math.log(abs(x0)), math.log(abs(x1)), **opts)[0])
-    f = lambda x: 1.0 / ((y - x) * _rho(x, e))  # noqa: E731
-    pieces = [(x0, 0.0), (0.0, x1)] if x0 != 0.0 and x1 != 0.0 else [(x0, x1)]
-    return float(sum(math.copysign(1.0, b - a) * quad(f, min(a, b), max(a, b), **opts)[0] for a, b in pieces))
+        return float(quad(integrand, lo, hi, **opts)[0])
+
+    if x0 * x1 > 0.0:
+        return in_log(math.copysign(1.0, x1), math.log(abs(x0)), math.log(abs(x1)))
+    # the path crosses (or starts at) x = 0, with rho_d(0) > 0: the time from 0 to b is the
+    # integral over u = log|x| from -inf to log|b|. Integrating over x itself missed the mass
+    # of the integrand, packed near 0 when rho_d(0) is small, on the long interval to x1
+    # (quad warned and returned the time to x ~ 1e-12 instead of x1 ~ -30).
+    total = 0.0
+    for b, sign in ((x0, -1.0), (x1, 1.0)):
+        if b != 0.0:
+            total += sign * in_log(math.copysign(1.0, b), -math.inf, math.log(abs(b)))
+    return total
 
 
 # ----------------------------------------------------------------------------------
@@ -685,8 +735,11 @@ def homogeneous_imbalance(Ws, *, rtol: float = 1e-10) -> np.ndarray:
     -------
     ndarray, shape (L - 1,)
     """
-    Ws = _layers("Ws", Ws)
-    rtol = _v.positive_scalar("rtol", rtol)
+    return _homogeneous("Ws", _layers("Ws", Ws), _v.positive_scalar("rtol", rtol))
+
+
+def _homogeneous(name: str, Ws: list[np.ndarray], rtol: float) -> np.ndarray:
+    """The d_l of homogeneous_imbalance; the message names the argument ``name``."""
     out = []
     for i, D in enumerate(conserved_quantities(Ws)):
         h = D.shape[0]
@@ -695,7 +748,7 @@ def homogeneous_imbalance(Ws, *, rtol: float = 1e-10) -> np.ndarray:
         scale = float(np.linalg.norm(Ws[i + 1], 2)) ** 2 + float(np.linalg.norm(Ws[i], 2)) ** 2
         if dev > rtol * scale:
             raise ValueError(
-                f"Ws: D_{i + 1} = W_{i + 2}^T W_{i + 2} - W_{i + 1} W_{i + 1}^T is not a multiple of the identity "
+                f"{name}: D_{i + 1} = W_{i + 2}^T W_{i + 2} - W_{i + 1} W_{i + 1}^T is not a multiple of the identity "
                 f"(it differs from {dl:.6g} I by {dev:.3g} in the 2-norm, more than rtol * scale = {rtol * scale:.3g}); "
                 "the layers need a homogeneous imbalance"
             )
@@ -772,7 +825,7 @@ def homogeneous_rate_bound(Y, Ws0, *, rtol: float = 1e-10) -> float:
     """
     Y, Ws0, _ = check_layers(Y, Ws0)
     _square_layers("Ws0", Ws0)
-    d = homogeneous_imbalance(Ws0, rtol=rtol)
+    d = _homogeneous("Ws0", Ws0, _v.positive_scalar("rtol", rtol))
     return 2.0 * _rho(margin(Y, _chain(Ws0)), _offsets(d))
 
 

@@ -84,10 +84,12 @@ from __future__ import annotations
 
 import math
 import numbers
+import re
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 
 import numpy as np
+from numpy.typing import ArrayLike
 
 from . import _validate as _v
 from .bounds import ImbalanceTerms
@@ -123,9 +125,9 @@ def _factors(Y, U, V, X):
     """check_problem with the names U, V (a point, not a start)."""
     try:
         return check_problem(Y, U, V, X)
-    except ValueError as exc:  # rename U0/V0 -> U/V in the message
-        msg = str(exc).replace("U0", "U").replace("V0", "V")
-        raise ValueError(msg) from None
+    except (ValueError, TypeError) as exc:  # rename U0/V0 -> U/V in the message, keep the type
+        msg = re.sub(r"\b([UV])0\b", r"\1", str(exc))
+        raise type(exc)(msg) from None
 
 
 def _residual(Y, X, W):
@@ -215,7 +217,7 @@ class LocalConstants:
 # ----------------------------------------------------------------------------------
 
 
-def imbalance_increment(Y, U, V, step, *, X=None) -> np.ndarray:
+def imbalance_increment(Y: ArrayLike, U: ArrayLike, V: ArrayLike, step: float, *, X: ArrayLike | None = None) -> np.ndarray:
     r"""The exact change of the imbalance in one gradient-descent step.
 
     .. math::
@@ -248,23 +250,43 @@ def imbalance_increment(Y, U, V, step, *, X=None) -> np.ndarray:
     return eta**2 * (GV.T @ GV - GtU.T @ GtU)
 
 
-def _quartic(Y, X, W, P, Q):
-    """Coefficients c0..c4 of the loss along the negative gradient, from (W, P, Q)."""
+def _quartic_parts(Y, X, W, P, Q):
+    """(E, B1, B2, g) of the loss along the negative gradient: l(eta) = ||E - eta B1 - eta^2 B2||_F^2 / 2, g = ||grad||^2."""
     E = _residual(Y, X, W)
     G = _grad_factor(X, E)
     D1 = G @ Q + P @ G  # first-order change of W
     D2 = G @ W.T @ G  # second-order change of W
     B1 = D1 if X is None else X @ D1
     B2 = D2 if X is None else X @ D2
+    # the scale of the step's own arithmetic: ||Y|| + s (||U|| + eta ||GV||)(||V|| + eta ||U^T G||)
+    # (Frobenius norms, s = ||X||_F >= ||X||_2), for the rounding bound of _argmin_quartic
+    scale = (
+        float(np.linalg.norm(Y)),
+        1.0 if X is None else float(np.linalg.norm(X)),
+        math.sqrt(max(float(np.trace(P)), 0.0)),
+        math.sqrt(max(float(np.trace(Q)), 0.0)),
+        math.sqrt(max(float(np.sum(G * (G @ Q))), 0.0)),
+        math.sqrt(max(float(np.sum(G * (P @ G))), 0.0)),
+    )
+    return E, B1, B2, float(np.sum(G * D1)), scale
+
+
+def _coefficients(E, B1, B2, g):
+    """Coefficients c0..c4 of ||E - eta B1 - eta^2 B2||_F^2 / 2, lowest degree first."""
     c0 = 0.5 * float(np.sum(E * E))
-    c1 = -float(np.sum(G * D1))  # = -||grad||^2
+    c1 = -g  # = -||grad||^2 = -<G, D1> = -<E, B1>
     c2 = 0.5 * float(np.sum(B1 * B1)) - float(np.sum(E * B2))
     c3 = float(np.sum(B1 * B2))
     c4 = 0.5 * float(np.sum(B2 * B2))
     return np.array([c0, c1, c2, c3, c4])
 
 
-def loss_along_gradient(Y, U, V, *, X=None) -> np.ndarray:
+def _quartic(Y, X, W, P, Q):
+    """Coefficients c0..c4 of the loss along the negative gradient, from (W, P, Q)."""
+    return _coefficients(*_quartic_parts(Y, X, W, P, Q)[:4])
+
+
+def loss_along_gradient(Y: ArrayLike, U: ArrayLike, V: ArrayLike, *, X: ArrayLike | None = None) -> np.ndarray:
     r"""The loss after one step of size :math:`\eta`, as the quartic :math:`\sum_i c_i \eta^i`.
 
     One step moves the product to
@@ -298,27 +320,93 @@ def loss_along_gradient(Y, U, V, *, X=None) -> np.ndarray:
     return _quartic(Y, X, U @ V.T, U @ U.T, V @ V.T)
 
 
-def _argmin_quartic(c: np.ndarray) -> float:
-    """The minimizer over eta >= 0 of sum c_i eta^i (0 if the loss cannot decrease)."""
-    if c[1] >= 0.0:
+def _reciprocal_roots(reversed_coefficients: np.ndarray) -> np.ndarray:
+    """1 / x for the real parts x != 0 of the roots of the reversed polynomial (highest degree first)."""
+    nz = np.flatnonzero(np.abs(reversed_coefficients) > 0)
+    if nz.size == 0 or nz[0] == reversed_coefficients.size - 1:
+        return np.zeros(0)
+    x = np.roots(reversed_coefficients[nz[0]:]).real
+    x = x[x != 0]
+    with np.errstate(over="ignore", divide="ignore"):
+        return 1.0 / x
+
+
+def _argmin_quartic(E: np.ndarray, B1: np.ndarray, B2: np.ndarray, g: float, scale: tuple) -> float:
+    """The minimizer over eta >= 0 of l(eta) = ||E - eta B1 - eta^2 B2||_F^2 / 2 (0 if it cannot decrease).
+
+    The candidates are the positive roots of the cubic l'(eta) (from np.roots, polished
+    by Newton's method on the cubic). They are compared through the loss evaluated
+    directly as the squared norm of the residual, NOT through the coefficients: near a
+    minimizer the terms c_i eta^i can be many orders of magnitude larger than l(eta)
+    and cancel, so the coefficient form can rank a far local minimizer (with a larger
+    loss than l(0)) below the true one. Real parts of complex roots are kept as
+    candidates too (a root computed with a spurious imaginary part is not lost; a
+    non-stationary candidate can never beat the global minimizer, which is a real root).
+
+    A far candidate is taken only if it is better by more than the rounding of the step
+    itself: at a huge step the terms of W + eta D1 + eta^2 D2 (and of the factors
+    U + eta G V, V + eta G^T U) cancel, and a loss that is smaller only on paper becomes
+    a blow-up in floating point. Each candidate is ranked by its loss plus a bound on that
+    rounding, 64 eps S (sqrt(2 l(eta)) + 64 eps S) with S = ||E|| + eta ||B1|| +
+    eta^2 ||B2|| + ||Y|| + ||X||_F (||U||_F + eta ||GV||_F)(||V||_F + eta ||U^T G||_F).
+    The smallest positive root (the first local minimizer, where the loss has decreased)
+    is always a candidate.
+    """
+    c = _coefficients(E, B1, B2, g)
+    ny, nx, nu, nv, ngv, nug = scale
+    nE, nB1, nB2 = (float(np.linalg.norm(a)) for a in (E, B1, B2))
+    if not c[1] < 0.0:
         return 0.0
     deriv = np.array([4.0 * c[4], 3.0 * c[3], 2.0 * c[2], c[1]])  # highest degree first
     # drop leading zeros so that np.roots sees the true degree
     nz = np.flatnonzero(np.abs(deriv) > 0)
-    roots = np.roots(deriv[nz[0]:])
-    real = roots[np.abs(roots.imag) <= 1e-9 * np.maximum(1.0, np.abs(roots.real))].real
-    cands = real[real > 0]
-    if cands.size == 0:  # pragma: no cover - c1 < 0 and c4 >= 0 always leave a positive root
+    deriv = deriv[nz[0]:]
+    second = np.polyder(deriv)
+    # np.roots finds each root to ~ eps times the LARGEST root: with roots of very
+    # different sizes (near a minimizer, one root ~ 1e-10, another ~ 1e24) the small
+    # ones are lost. The roots of the reversed cubic (in 1 / eta) give the small roots to
+    # relative accuracy; both sets are candidates.
+    roots = np.concatenate([np.roots(deriv).real, _reciprocal_roots(deriv[::-1])])
+    cands = []
+    for r in roots:
+        if not r > 0:
+            continue
+        for _ in range(8):  # Newton polishing; keep an iterate only if it improves |l'|
+            d2 = np.polyval(second, r)
+            if not d2 != 0:
+                break
+            new = r - np.polyval(deriv, r) / d2
+            if not (new > 0 and abs(np.polyval(deriv, new)) < abs(np.polyval(deriv, r))):
+                break
+            r = new
+        cands.append(float(r))
+    if not cands:  # pragma: no cover - c1 < 0 and c4 >= 0 always leave a positive root
         return 0.0
-    values = np.polynomial.polynomial.polyval(cands, c)
-    return float(cands[np.argmin(values)])
+    tiny = 64.0 * np.finfo(float).eps
+
+    def certified(eta):  # the loss at eta plus a bound on the rounding of the step
+        with np.errstate(over="ignore", invalid="ignore"):
+            value = 0.5 * float(np.sum((E - eta * B1 - eta * eta * B2) ** 2))
+            size = nE + eta * nB1 + eta * eta * nB2 + ny + nx * (nu + eta * ngv) * (nv + eta * nug)
+            bound = value + tiny * size * (math.sqrt(2.0 * value) + tiny * size)
+        return bound if math.isfinite(bound) else math.inf
+
+    bounds = [certified(eta) for eta in cands]
+    best = int(np.argmin(bounds))
+    if not math.isfinite(bounds[best]):  # pragma: no cover - the smallest root has a finite bound
+        return min(cands)
+    return cands[best]
 
 
-def line_search_step(Y, U, V, *, X=None) -> float:
+def line_search_step(Y: ArrayLike, U: ArrayLike, V: ArrayLike, *, X: ArrayLike | None = None) -> float:
     r"""The exact line-search step :math:`\arg\min_{\eta \ge 0} \ell(\eta)` along the negative gradient.
 
     :math:`\ell(\eta)` is the quartic of :func:`loss_along_gradient`; its minimizer is
-    a root of a cubic. Returns 0 at a stationary point.
+    a root of a cubic. Returns 0 at a stationary point. The roots are compared through the
+    loss :math:`\tfrac12\lVert E - \eta B_1 - \eta^2 B_2\rVert_F^2` evaluated directly (the
+    coefficient form cancels catastrophically at large steps), and a far root is taken
+    only if its advantage exceeds the rounding error of the step itself; the first local
+    minimizer, where the loss has decreased, is always a candidate.
 
     Parameters
     ----------
@@ -331,15 +419,21 @@ def line_search_step(Y, U, V, *, X=None) -> float:
     -------
     float
     """
-    return _argmin_quartic(loss_along_gradient(Y, U, V, X=X))
+    Y, U, V, X = _factors(Y, U, V, X)
+    return _argmin_quartic(*_quartic_parts(Y, X, U @ V.T, U @ U.T, V @ V.T))
+
+
+def _root_two_loss(s: float, loss: float) -> float:
+    """s * sqrt(2 loss), without the overflow of 2 * loss (which gave 0 * inf = nan for s = 0)."""
+    return s * math.sqrt(2.0 * loss) if loss < 1e300 else s * (math.sqrt(2.0) * math.sqrt(loss))
 
 
 def _phi(eta: float, beta: float, loss: float, s: float) -> float:
-    r = s * math.sqrt(2.0 * loss)
+    r = _root_two_loss(s, loss)
     return 1.0 - 0.5 * eta * (beta + r) - 0.5 * eta**2 * beta * r - 0.25 * eta**3 * s * s * beta * loss
 
 
-def descent_factor(step, beta, loss, *, s=1.0) -> float:
+def descent_factor(step: float, beta: float, loss: float, *, s: float = 1.0) -> float:
     r"""The factor :math:`\varphi` of the one-step bound :math:`\ell(\text{next}) \le \ell - \eta\varphi(\eta)\lVert\nabla\ell\rVert_F^2`.
 
     .. math::
@@ -376,7 +470,7 @@ def descent_factor(step, beta, loss, *, s=1.0) -> float:
 
 def _bound_step(beta: float, loss: float, s: float) -> float:
     """argmax_{eta > 0} eta * phi(eta): the positive root of 1 - 2a eta - 3b eta^2 - 4c eta^3."""
-    r = s * math.sqrt(2.0 * loss)
+    r = _root_two_loss(s, loss)
     a = 0.5 * (beta + r)
     b = 0.5 * beta * r
     c = 0.25 * s * s * beta * loss
@@ -396,7 +490,7 @@ def _bound_step(beta: float, loss: float, s: float) -> float:
     return eta
 
 
-def bound_step(beta, loss, *, s=1.0) -> float:
+def bound_step(beta: float, loss: float, *, s: float = 1.0) -> float:
     r"""The step that maximizes :math:`\eta\,\varphi(\eta)`, i.e. minimizes the one-step bound.
 
     It is the positive root of :math:`\tfrac{d}{d\eta}(\eta\varphi) = 0`, a cubic with a
@@ -433,7 +527,7 @@ def _x_norms(X) -> tuple[float, float, np.ndarray | None]:
     return float(sv[0]), smin, sv
 
 
-def local_constants(Y, U, V, *, X=None) -> LocalConstants:
+def local_constants(Y: ArrayLike, U: ArrayLike, V: ArrayLike, *, X: ArrayLike | None = None) -> LocalConstants:
     r"""The local constants :math:`\alpha(U, V)`, :math:`\beta(U, V)` at one point (book: chapter 8, ``lem-gd-one-step``).
 
     .. math::
@@ -441,8 +535,11 @@ def local_constants(Y, U, V, *, X=None) -> LocalConstants:
         \alpha = \sigma_m(X)^2\big(\lambda_m(UU^\top) + \lambda_n(VV^\top)\big), \qquad
         \beta = \sigma_1(X)^2\big(\lVert U\rVert_2^2 + \lVert V\rVert_2^2\big),
 
-    with :math:`X = I` when ``X`` is None. :math:`\alpha = 0` when :math:`X` has rank
-    below m or :math:`k < \max(m, n)`.
+    with :math:`X = I` when ``X`` is None. :math:`\lambda_m(UU^\top) = 0` when
+    :math:`k < m` and :math:`\lambda_n(VV^\top) = 0` when :math:`k < n` (returned as exact
+    zeros, not as rounding noise), so :math:`\alpha = 0` when :math:`k < \min(m, n)`, and
+    when :math:`X` has rank below m (:math:`\sigma_m(X) \le \max(N, m)\,\epsilon\,\sigma_1(X)`,
+    the rank test of :func:`rate_constants`).
 
     Parameters
     ----------
@@ -457,13 +554,20 @@ def local_constants(Y, U, V, *, X=None) -> LocalConstants:
     """
     Y, U, V, X = _factors(Y, U, V, X)
     s, sx, _ = _x_norms(X)
+    if X is not None and not sx > max(X.shape) * np.finfo(float).eps * s:
+        sx = 0.0  # X without full column rank (the same test as rate_constants)
+    (m, k), n = U.shape, V.shape[0]
     P, Q = U @ U.T, V @ V.T
     eP, eQ = np.linalg.eigvalsh(P), np.linalg.eigvalsh(Q)
+    # rank U <= k: for k < m the smallest eigenvalue of U U^T is exactly 0 (eigvalsh
+    # would return rounding noise of either sign, up to ~ m eps ||U||^2)
+    lam_m = max(float(eP[0]), 0.0) if k >= m else 0.0
+    lam_n = max(float(eQ[0]), 0.0) if k >= n else 0.0
     E = _residual(Y, X, U @ V.T)
     G = _grad_factor(X, E)
     grad_sq = float(np.sum((G @ V) ** 2) + np.sum((U.T @ G) ** 2))
     return LocalConstants(
-        alpha=sx**2 * (max(float(eP[0]), 0.0) + max(float(eQ[0]), 0.0)),
+        alpha=sx**2 * (lam_m + lam_n),
         beta=s**2 * (float(eP[-1]) + float(eQ[-1])),
         loss=0.5 * float(np.sum(E * E)),
         grad_sq=grad_sq,
@@ -749,7 +853,9 @@ def _spectra(Y, U0, V0, X) -> _Spectra:
     )
 
 
-def rate_constants(Y, U0, V0, *, X=None, step=None) -> RateConstants:
+def rate_constants(
+    Y: ArrayLike, U0: ArrayLike, V0: ArrayLike, *, X: ArrayLike | None = None, step: float | None = None
+) -> RateConstants:
     r"""The a-priori constants :math:`\alpha_0, \beta_0`, the drift budget and the step-size condition.
 
     See :class:`RateConstants` for the formulas (book: chapter 8, ``thm-gd-linear-rate``;
@@ -892,15 +998,15 @@ def _run(
 
 
 def gradient_descent(
-    Y,
-    U0,
-    V0,
-    step,
-    n_steps,
+    Y: ArrayLike,
+    U0: ArrayLike,
+    V0: ArrayLike,
+    step: float,
+    n_steps: int,
     *,
-    X=None,
-    record_every=1,
-    store_factors=True,
+    X: ArrayLike | None = None,
+    record_every: int = 1,
+    store_factors: bool = True,
 ) -> GDTrajectory:
     r"""Gradient descent with a fixed step on :math:`\tfrac12\lVert Y - XUV^\top\rVert_F^2`.
 
@@ -953,15 +1059,15 @@ def gradient_descent(
 
 
 def adaptive_gradient_descent(
-    Y,
-    U0,
-    V0,
-    n_steps,
+    Y: ArrayLike,
+    U0: ArrayLike,
+    V0: ArrayLike,
+    n_steps: int,
     *,
-    X=None,
-    rule="loss",
-    record_every=1,
-    store_factors=True,
+    X: ArrayLike | None = None,
+    rule: str = "loss",
+    record_every: int = 1,
+    store_factors: bool = True,
 ) -> GDTrajectory:
     r"""Gradient descent with a step chosen afresh at every iterate.
 
@@ -1033,6 +1139,6 @@ def adaptive_gradient_descent(
     else:
 
         def choose(W, Us, Vs, loss):
-            return _argmin_quartic(_quartic(Y, X, W, Us @ Us.T, Vs @ Vs.T))
+            return _argmin_quartic(*_quartic_parts(Y, X, W, Us @ Us.T, Vs @ Vs.T))
 
     return _run(Y, U0, V0, X, n_steps, record_every, store_factors, choose)

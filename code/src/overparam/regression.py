@@ -49,7 +49,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from . import _validate as _v
-from .flow import check_problem, gradient_flow
+from .flow import METHODS, check_problem, gradient_flow
 
 __all__ = [
     "DataDecomposition",
@@ -91,8 +91,31 @@ def _data(X, Y) -> tuple[np.ndarray, np.ndarray]:
 
 
 def _decomposition(name: str, value) -> "DataDecomposition":
+    """Check that ``value`` is a DataDecomposition whose fields are finite and fit each other.
+
+    A hand-built or edited record (``dataclasses.replace``) could otherwise give nan or a
+    numpy shape error that does not say which argument is wrong.
+    """
     if not isinstance(value, DataDecomposition):
         raise TypeError(f"{name} must be a DataDecomposition (from overparam.regression.decompose), got {type(value).__name__}")
+    f = {key: _v.real_array(f"{name}.{key}", getattr(value, key)) for key in ("W_x", "Sigma_x", "Phi_1", "Phi_2", "Ytil")}
+    W_x, Sigma_x, Phi_1, Phi_2, Ytil = f["W_x"], f["Sigma_x"], f["Phi_1"], f["Phi_2"], f["Ytil"]
+    if Phi_1.ndim != 2 or Phi_1.shape[0] == 0 or Phi_1.shape[1] == 0:
+        raise ValueError(f"{name}.Phi_1 must be an m x r matrix with m, r >= 1, got shape {Phi_1.shape}")
+    m, r = Phi_1.shape
+    expected = {"W_x": (W_x.shape[0] if W_x.ndim == 2 else -1, r), "Sigma_x": (r,), "Phi_2": (m, m - r),
+                "Ytil": (r, Ytil.shape[1] if Ytil.ndim == 2 else -1)}
+    for key, shape in expected.items():
+        if f[key].shape != shape or f[key].size == 0 and key != "Phi_2":
+            raise ValueError(
+                f"{name}.{key} has shape {f[key].shape} but {name}.Phi_1 is {m} x {r}: expected {shape} "
+                "(use the record returned by decompose)"
+            )
+    rank = value.rank
+    if isinstance(rank, bool) or not isinstance(rank, (numbers.Integral, np.integer)) or rank != r:
+        raise ValueError(f"{name}.rank = {rank!r} but {name}.Phi_1 has {r} columns: the rank must be r")
+    if np.any(Sigma_x <= 0):
+        raise ValueError(f"{name}.Sigma_x must be positive (the nonzero eigenvalues of X^T X), found {Sigma_x.min()}")
     return value
 
 
@@ -280,6 +303,8 @@ def off_subspace_norm(U, V, decomposition: DataDecomposition) -> float:
     """
     U1, U2 = split_U(U, decomposition)
     V = _v.matrix("V", V, cols=U1.shape[1], cols_hint=f"U has {U1.shape[1]} columns: V must be n x k with the same k")
+    if V.shape[0] != decomposition.Ytil.shape[1]:
+        raise ValueError(f"V has {V.shape[0]} rows but Y has {decomposition.Ytil.shape[1]} columns: V must be n x k")
     a = V @ U2.T
     b = U1 @ U2.T
     return float(np.sqrt(np.sum(a * a) + np.sum(b * b)))
@@ -315,6 +340,10 @@ def gaussian_initialization(
     sigma_U = _v.nonnegative_scalar("sigma_U", sigma_U)
     sigma_V = _v.nonnegative_scalar("sigma_V", sigma_V)
     return sigma_U * rng.standard_normal((m, k)), sigma_V * rng.standard_normal((n, k))
+
+
+#: |log| of the largest / smallest Gram entry random_initialization may produce (e^700 ~ 1e304)
+_LOG_GRAM_LIMIT = 700.0
 
 
 def _bartlett_factor(p: int, k: int, rng: np.random.Generator) -> np.ndarray:
@@ -354,7 +383,10 @@ def random_initialization(
         The only source of randomness.
     a : float
         Scale exponent: standard deviation :math:`k^{-a}`. The theorem needs
-        :math:`1/4 < a \le 1/2`; any real ``a`` is accepted.
+        :math:`1/4 < a \le 1/2`; any real ``a`` is accepted for which the Gram
+        matrices of the start, of size about :math:`k^{1 - 2a}`, stay within
+        :math:`e^{\pm 700}` (so that neither they nor :math:`k^{-a}` over- or
+        underflow); other values raise ``ValueError``.
     narrow : bool
         Return the narrow, width-free form described above (when :math:`k > m + n`;
         otherwise the ordinary draw is returned).
@@ -368,6 +400,14 @@ def random_initialization(
     a = _v.real_scalar("a", a)
     if not isinstance(narrow, (bool, np.bool_)):
         raise TypeError(f"narrow must be a bool, got {type(narrow).__name__}")
+    # the Gram matrices of the start (about k * k^{-2a} = k^{1 - 2a}; the flow and the
+    # narrow form use them) must be normal floats: otherwise k^{-a} over- or underflows
+    log_gram = (1.0 - 2.0 * a) * np.log(k)
+    if not -_LOG_GRAM_LIMIT < log_gram < _LOG_GRAM_LIMIT:
+        raise ValueError(
+            f"a = {a} with k = {k} gives entries of scale k^(-a) = exp({-a * np.log(k):.4g}) whose Gram matrices "
+            f"(about k^(1 - 2a) = exp({log_gram:.4g})) over- or underflow; the theorem needs 1/4 < a <= 1/2"
+        )
     scale = float(k) ** (-a)
     p = m + n
     if narrow and k > p:
@@ -699,6 +739,7 @@ def flow_limit(
         raise ValueError(f"tol must be < 1, got {tol}")
     t_start = _v.positive_scalar("t_start", t_start)
     t_max = _v.positive_scalar("t_max", t_max)
+    method = _v.choice("method", method, METHODS)
     if t_max < t_start:
         raise ValueError(f"t_max = {t_max} must be >= t_start = {t_start}")
     if X is None:

@@ -37,6 +37,24 @@ __all__ = ["stacked_matrix", "riccati_rhs", "homogeneous_imbalance", "initializa
 _RANK_RTOL = 1e-12
 
 
+def _check_tolerance(name: str, value) -> float:
+    """A relative tolerance of a structure check: a float in (0, 1). At 1 or above the
+    check would accept any input (every deviation it measures is at most about the scale)."""
+    value = _v.positive_scalar(name, value)
+    if value >= 1.0:
+        raise ValueError(f"{name} must be < 1 (a relative tolerance; {name} >= 1 accepts any input), got {value}")
+    return value
+
+
+def _gram_scale(U0: np.ndarray, V0: np.ndarray) -> float:
+    """``||U0||_2^2 + ||V0||_2^2``, or raise naming U0, V0 if it overflows."""
+    with np.errstate(over="ignore"):
+        scale = float(np.square(np.linalg.norm(U0, 2)) + np.square(np.linalg.norm(V0, 2)))
+    if not np.isfinite(scale):
+        raise ValueError("U0, V0 are too large: ||U0||_2^2 + ||V0||_2^2 overflows")
+    return scale
+
+
 def stacked_matrix(Y, lam) -> np.ndarray:
     r"""The symmetric matrix :math:`A = \begin{bmatrix} \tfrac{\lambda}{2} I_m & Y \\ Y^\top & -\tfrac{\lambda}{2} I_n \end{bmatrix}`.
 
@@ -67,21 +85,30 @@ def riccati_rhs(Q, A) -> np.ndarray:
     Parameters
     ----------
     Q, A : array_like, shape (N, N)
+        Symmetric (``A`` from :func:`stacked_matrix`, ``Q = Z Z^T``), checked to
+        ``1e-10`` relative to their largest entry: the equation holds only for those.
     """
     A = _v.matrix("A", A)
     N = A.shape[0]
     if A.shape[1] != N:
         raise ValueError(f"A must be square, got shape {A.shape}")
     Q = _v.matrix("Q", Q, rows=N, cols=N, rows_hint=f"A is {N} x {N}", cols_hint=f"A is {N} x {N}")
+    for name, M in (("A", A), ("Q", Q)):
+        asym = float(np.max(np.abs(M - M.T)))
+        if asym > 1e-10 * float(np.max(np.abs(M))):
+            raise ValueError(
+                f"{name} must be symmetric (the Riccati equation is for the symmetric A of stacked_matrix "
+                f"and Q = Z Z^T): max |{name} - {name}^T| = {asym:.3g}"
+            )
     return A @ Q + Q @ A - Q @ Q
 
 
 def _imbalance_scalar(U0: np.ndarray, V0: np.ndarray, rtol: float) -> float:
     m, k = U0.shape
     n = V0.shape[0]
+    scale = _gram_scale(U0, V0)
     Lam = U0.T @ U0 - V0.T @ V0
     lam = float(np.trace(Lam)) / k
-    scale = float(np.linalg.norm(U0, 2)) ** 2 + float(np.linalg.norm(V0, 2)) ** 2
     dev = float(np.linalg.norm(Lam - lam * np.eye(k), 2))
     if dev > rtol * scale:
         why = ""
@@ -109,15 +136,17 @@ def homogeneous_imbalance(U0, V0, *, rtol: float = 1e-10) -> float:
     U0 : array_like, shape (m, k)
     V0 : array_like, shape (n, k)
     rtol : float
+        In (0, 1): at 1 or above the check would accept any input.
 
     Raises
     ------
     ValueError
-        If the imbalance is not a multiple of the identity (naming U0, V0).
+        If the imbalance is not a multiple of the identity, or its scale overflows
+        (naming U0, V0).
     """
     U0 = _v.matrix("U0", U0)
     V0 = _v.matrix("V0", V0, cols=U0.shape[1], cols_hint=f"U0 has {U0.shape[1]} columns: V0 must be n x k with the same k")
-    rtol = _v.positive_scalar("rtol", rtol)
+    rtol = _check_tolerance("rtol", rtol)
     return _imbalance_scalar(U0, V0, rtol)
 
 
@@ -149,6 +178,12 @@ def initialization(m: int, n: int, k: int, lam, scale, rng: np.random.Generator)
     Returns
     -------
     (U0, V0) : tuple of ndarray, shapes (m, k) and (n, k)
+
+    Raises
+    ------
+    ValueError
+        If k exceeds m (for lam >= 0) or n (for lam < 0), or the factors overflow
+        (naming scale, lam).
     """
     m, n, k = _v.count("m", m), _v.count("n", n), _v.count("k", k)
     lam = _v.real_scalar("lam", lam)
@@ -158,13 +193,20 @@ def initialization(m: int, n: int, k: int, lam, scale, rng: np.random.Generator)
         raise ValueError(f"k = {k} > m = {m}: lam >= 0 needs k <= m (U0^T U0 = V0^T V0 + lam I has rank <= m)")
     if lam < 0 and k > n:
         raise ValueError(f"k = {k} > n = {n}: lam < 0 needs k <= n (V0^T V0 = U0^T U0 - lam I has rank <= n)")
-    if lam >= 0:
-        small = scale * rng.standard_normal((n, k))
-        O, _ = np.linalg.qr(rng.standard_normal((m, k)))
-        return O @ _sqrt_psd(small.T @ small + lam * np.eye(k)), small
-    small = scale * rng.standard_normal((m, k))
-    O, _ = np.linalg.qr(rng.standard_normal((n, k)))
-    return small, O @ _sqrt_psd(small.T @ small - lam * np.eye(k))
+    with np.errstate(over="ignore", invalid="ignore"):
+        if lam >= 0:
+            small = scale * rng.standard_normal((n, k))
+            O, _ = np.linalg.qr(rng.standard_normal((m, k)))
+            U0, V0 = O @ _sqrt_psd(small.T @ small + lam * np.eye(k)), small
+        else:
+            small = scale * rng.standard_normal((m, k))
+            O, _ = np.linalg.qr(rng.standard_normal((n, k)))
+            U0, V0 = small, O @ _sqrt_psd(small.T @ small - lam * np.eye(k))
+    if not (np.all(np.isfinite(U0)) and np.all(np.isfinite(V0))):
+        raise ValueError(
+            f"scale = {scale:.3g}, lam = {lam:.3g} are too large: the Gram matrix scale^2 G^T G + |lam| I overflows"
+        )
+    return U0, V0
 
 
 def _echelon(X: np.ndarray, thr: float) -> np.ndarray:
@@ -247,7 +289,7 @@ def closed_form(Y, U0, V0, t, *, rtol: float = 1e-10) -> np.ndarray:
     t : array_like, shape (T,)
         Non-decreasing times ``>= 0``.
     rtol : float
-        Tolerance of the homogeneity check, see :func:`homogeneous_imbalance`.
+        Tolerance of the homogeneity check, in (0, 1), see :func:`homogeneous_imbalance`.
 
     Returns
     -------
@@ -261,7 +303,7 @@ def closed_form(Y, U0, V0, t, *, rtol: float = 1e-10) -> np.ndarray:
     """
     Y, U0, V0, _ = check_problem(Y, U0, V0)
     t = _v.times("t", t)
-    rtol = _v.positive_scalar("rtol", rtol)
+    rtol = _check_tolerance("rtol", rtol)
     lam = _imbalance_scalar(U0, V0, rtol)
     m, n = Y.shape
     k = U0.shape[1]

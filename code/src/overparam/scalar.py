@@ -121,6 +121,12 @@ def flow(y, u0, v0, t, *, rtol: float = 1e-10, atol: float = 1e-12) -> ScalarTra
         Non-decreasing times ``>= 0``.
     rtol, atol : float
         Tolerances of the DOP853 solver.
+
+    Raises
+    ------
+    ValueError
+        If an argument is malformed, or the vector field at the start overflows (naming
+        y, u0, v0).
     """
     y = _v.real_scalar("y", y)
     u0 = _v.real_scalar("u0", u0)
@@ -128,6 +134,14 @@ def flow(y, u0, v0, t, *, rtol: float = 1e-10, atol: float = 1e-12) -> ScalarTra
     t = _v.times("t", t)
     rtol = _v.positive_scalar("rtol", rtol)
     atol = _v.positive_scalar("atol", atol)
+
+    with np.errstate(over="ignore", invalid="ignore"):
+        r0 = y - u0 * v0
+        finite = np.isfinite(r0 * u0) and np.isfinite(r0 * v0)
+    if not finite:
+        raise ValueError(
+            f"y = {y:.3g}, u0 = {u0:.3g}, v0 = {v0:.3g} are too large: the vector field (y - u0 v0)(v0, u0) overflows"
+        )
 
     def fun(z):
         r = y - z[0] * z[1]
@@ -163,6 +177,12 @@ def induced_flow(y, x0, lambda0, t, *, rtol: float = 1e-10, atol: float = 1e-12)
     Returns
     -------
     ndarray, shape (T,)
+
+    Raises
+    ------
+    ValueError
+        If an argument is malformed, or the right-hand side at ``x0`` overflows (naming
+        y, x0, lambda0).
     """
     y = _v.real_scalar("y", y)
     x0 = _v.real_scalar("x0", x0)
@@ -170,7 +190,14 @@ def induced_flow(y, x0, lambda0, t, *, rtol: float = 1e-10, atol: float = 1e-12)
     t = _v.times("t", t)
     rtol = _v.positive_scalar("rtol", rtol)
     atol = _v.positive_scalar("atol", atol)
-    lam2 = lambda0**2
+    lam2 = lambda0 * lambda0  # (a float product overflows to inf, where ** raises)
+    with np.errstate(over="ignore", invalid="ignore"):
+        finite = np.isfinite((y - x0) * np.sqrt(lam2 + 4.0 * x0 * x0))
+    if not finite:
+        raise ValueError(
+            f"y = {y:.3g}, x0 = {x0:.3g}, lambda0 = {lambda0:.3g} are too large: "
+            "the right-hand side (y - x0) sqrt(lambda0^2 + 4 x0^2) overflows"
+        )
     (x,) = _integrate(lambda z: (y - z) * np.sqrt(lam2 + 4.0 * z * z), [x0], t, rtol, atol)
     return x
 
@@ -193,13 +220,39 @@ def plain_flow(y, x0, t) -> np.ndarray:
 def _closed_form_x(t: np.ndarray, y: float, x0: float, lambda0: float) -> np.ndarray:
     """x(t) of the scalar flow from the product ``x0`` and the imbalance ``lambda0``.
 
-    Internal: the arguments are trusted (finite floats, ``t`` a validated 1-D array).
+    Internal: the arguments are trusted (finite floats, ``t`` a validated array).
     Shared with :mod:`overparam.spectral`, which knows each mode by
     :math:`(x_0, \\lambda_0)`. The formulas are derived in :func:`closed_form`.
+
+    The flow is homogeneous: with ``c > 0``, ``(c y, c x0, c lambda0)`` at time ``t / c``
+    gives ``c x(t)``. The formulas are evaluated at the scale ``c`` = a power of two that
+    brings ``max(|y|, |x0|, |lambda0|)`` into [1/2, 1): exact (bit for bit the same
+    result) wherever nothing over- or underflows, and it keeps the squares in the
+    formulas (``lambda0**2``, ``P0 * a``) from overflowing above about 1e154 or
+    underflowing below 1e-154.
     """
+    s = max(abs(y), abs(x0), abs(lambda0))
+    if s == 0.0:
+        return np.zeros(t.shape)
+    if y == 0.0 and lambda0 == 0.0:
+        # x' = -2 |x| x: x0 / (1 + 2 |x0| t), in the original units (it decays
+        # algebraically, over many orders of magnitude); when 2 |x0| t overflows the
+        # 1 is negligible and x = sign(x0) / (2 t).
+        with np.errstate(over="ignore", divide="ignore"):
+            d = 1.0 + 2.0 * (abs(x0) * t)
+            ok = np.isfinite(d)
+            return np.where(ok, x0 / d, np.copysign(0.5, x0) / np.where(ok, 1.0, t))[()]
+    c = np.ldexp(1.0, -int(np.frexp(s)[1]))
+    with np.errstate(over="ignore"):
+        t_c = t / c  # may overflow to inf at huge scales: exp(-g inf) = 0 is the limit
+    return _closed_form_unit(t_c, c * y, c * x0, c * lambda0) / c
+
+
+def _closed_form_unit(t: np.ndarray, y: float, x0: float, lambda0: float) -> np.ndarray:
+    """:func:`_closed_form_x` for ``max(|y|, |x0|, |lambda0|)`` in [1/2, 1)."""
     if x0 < 0.0:
         # v -> -v maps (y, x) to (-y, -x) and keeps lambda0: solve with x0 > 0.
-        return -_closed_form_x(t, -y, -x0, lambda0)
+        return -_closed_form_unit(t, -y, -x0, lambda0)
     if x0 == y:
         return np.full(t.shape, y)
     lam2 = lambda0 * lambda0
@@ -241,6 +294,16 @@ def _closed_form_x(t: np.ndarray, y: float, x0: float, lambda0: float) -> np.nda
         D = (P0 + nb) - delta0 * E
     N = P0 * (a + nb * E) + lam2 * F
     return y + (2.0 * g * E / D) * (2.0 * g * P0 / N) * e0
+
+
+def _start(u0: float, v0: float) -> tuple[float, float]:
+    """``(x0, lambda0) = (u0 v0, u0^2 - v0^2)``, or raise naming u0, v0 if either overflows."""
+    x0, lambda0 = u0 * v0, (u0 - v0) * (u0 + v0)
+    if not (np.isfinite(x0) and np.isfinite(lambda0)):
+        raise ValueError(
+            f"u0 = {u0:.3g}, v0 = {v0:.3g} are too large: x0 = u0 v0 or lambda0 = u0^2 - v0^2 overflows"
+        )
+    return x0, lambda0
 
 
 def closed_form(t, y, u0, v0) -> np.ndarray:
@@ -294,8 +357,12 @@ def closed_form(t, y, u0, v0) -> np.ndarray:
     The absolute error is a few units of round-off times :math:`\max(\lvert y \rvert,
     \lvert x_0 \rvert)` (plus the rounding of :math:`x_0 = u_0 v_0` itself), for all
     ``t``; near :math:`y` the gap :math:`x(t) - y` is even accurate relatively.
+    The formulas are evaluated after an exact rescaling by a power of two (the flow is
+    homogeneous: :math:`(cy, cx_0, c\lambda_0)` at time :math:`t/c` gives :math:`c\,x(t)`),
+    so the squares inside them neither overflow nor underflow at any scale.
     Exception: a :math:`\lambda_0 \ne 0` whose square underflows (below about
-    :math:`10^{-154}` times the scale of the problem) is treated as balanced.
+    :math:`10^{-154}` times the scale :math:`\max(\lvert y\rvert, \lvert x_0\rvert,
+    \lvert\lambda_0\rvert)`) is treated as balanced.
 
     Parameters
     ----------
@@ -309,6 +376,12 @@ def closed_form(t, y, u0, v0) -> np.ndarray:
     ndarray, the shape of ``t``
         :math:`x(t)` at the requested times.
 
+    Raises
+    ------
+    ValueError
+        If an argument is not finite, ``t`` has a negative entry, or :math:`u_0 v_0` or
+        :math:`u_0^2 - v_0^2` overflows (naming u0, v0).
+
     See Also
     --------
     convergence_rate : the rate :math:`g` of :math:`\lvert x(t) - y \rvert`.
@@ -318,7 +391,8 @@ def closed_form(t, y, u0, v0) -> np.ndarray:
     y = _v.real_scalar("y", y)
     u0 = _v.real_scalar("u0", u0)
     v0 = _v.real_scalar("v0", v0)
-    return _closed_form_x(t, y, u0 * v0, (u0 - v0) * (u0 + v0))
+    x0, lambda0 = _start(u0, v0)
+    return _closed_form_x(t, y, x0, lambda0)
 
 
 def convergence_rate(y, u0, v0) -> float:
@@ -341,8 +415,18 @@ def convergence_rate(y, u0, v0) -> float:
     Returns
     -------
     float
+
+    Raises
+    ------
+    ValueError
+        If an argument is not finite, or :math:`u_0^2 - v_0^2` or :math:`g` overflows
+        (naming u0, v0 or y).
     """
     y = _v.real_scalar("y", y)
     u0 = _v.real_scalar("u0", u0)
     v0 = _v.real_scalar("v0", v0)
-    return float(np.hypot((u0 - v0) * (u0 + v0), 2.0 * y))
+    _, lambda0 = _start(u0, v0)
+    g = float(np.hypot(lambda0, 2.0 * y))
+    if not np.isfinite(g):
+        raise ValueError(f"y = {y:.3g} is too large: the rate sqrt(lambda0^2 + 4 y^2) overflows")
+    return g

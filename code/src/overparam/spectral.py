@@ -40,6 +40,7 @@ import numpy as np
 from . import _validate as _v
 from .flow import check_problem
 from .riccati import _RANK_RTOL as _ROUNDOFF
+from .riccati import _check_tolerance, _gram_scale
 from .scalar import _closed_form_x
 
 __all__ = [
@@ -56,6 +57,10 @@ __all__ = [
 # round-off of an SVD, so that computed singular vectors of distinct clusters are
 # accurate to about 1e-16 / 1e-5 = 1e-11 (relative), below the default rtol.
 _CLUSTER_GAP = 1e-5
+
+# Singular values within this (relative to the largest) are equal up to the round-off of
+# the SVD (a few eps): the block of Y in their cluster carries no information on the basis.
+_REPEATED = 1e-13
 
 # Fixed, "generic" weights for the combination whose eigenvectors split a cluster.
 _WEIGHTS = (0.7548776662466927, 0.5698402909980532, 0.4301597090019468, 0.3247179572447460)
@@ -144,9 +149,9 @@ def initialization(Y, k: int, s_u, s_v, *, R=None) -> tuple[np.ndarray, np.ndarr
     """
     Y = _v.matrix("Y", Y)
     m, n = Y.shape
-    if isinstance(k, bool) or not isinstance(k, (int, np.integer)) or k < 1:
+    if isinstance(k, (int, np.integer)) and not isinstance(k, bool) and k < 1:
         raise ValueError(f"k must be a positive integer, got {k!r}")
-    k = int(k)
+    k = _v.count("k", k)  # TypeError for a k that is not an int
     s_u = _v.real_array("s_u", s_u)
     s_v = _v.real_array("s_v", s_v)
     if s_u.shape != (min(m, k),):
@@ -185,6 +190,11 @@ def _split_cluster(L: np.ndarray, Rt: np.ndarray, mats) -> tuple[np.ndarray, np.
     if L.shape[1] < 2:
         return L, Rt
     M = sum(w * f(L, Rt) for w, f in zip(_WEIGHTS, mats))
+    # Shift by the mean eigenvalue (same eigenvectors): eigh's error in an eigenvector is
+    # about eps ||M|| / gap, and within a cluster M is dominated by sigma I (the block of
+    # Y), which would make the basis only as accurate as eps sigma / gap (5e-12 for the
+    # gaps of 1e-5 seen in the tests) instead of eps times the spread of the eigenvalues.
+    M = M - (np.trace(M) / M.shape[0]) * np.eye(M.shape[0])
     _, O = np.linalg.eigh(M)
     return L @ O, Rt @ O
 
@@ -229,7 +239,8 @@ def modes(Y, U0, V0, *, rtol: float = 1e-10) -> SpectralModes:
         ``rtol * s`` and every :math:`\lvert p_i q_i - w_i^2 \rvert` at most
         ``rtol * s**2``, with the scale
         :math:`s = \max(\lVert Y\rVert_2, \lVert U_0\rVert_2^2, \lVert V_0\rVert_2^2)`.
-        Values below ``rtol * s`` count as zero.
+        Values below ``rtol * s`` count as zero. In (0, 1): at 1 or above the check
+        would accept any input.
 
     Returns
     -------
@@ -242,9 +253,10 @@ def modes(Y, U0, V0, *, rtol: float = 1e-10) -> SpectralModes:
         the shapes do not fit.
     """
     Y, U0, V0, _ = check_problem(Y, U0, V0)
-    rtol = _v.positive_scalar("rtol", rtol)
+    rtol = _check_tolerance("rtol", rtol)
     m, n = Y.shape
     p = min(m, n)
+    _gram_scale(U0, V0)  # raises naming U0, V0 if their squares overflow
     W0 = U0 @ V0.T
     P0 = U0 @ U0.T
     Q0 = V0 @ V0.T
@@ -269,7 +281,14 @@ def modes(Y, U0, V0, *, rtol: float = 1e-10) -> SpectralModes:
     r = int(np.sum(s > zero))
     left, right = [], []
     for idx in _clusters(s[:r], _CLUSTER_GAP * normY):
-        L, R = _split_cluster(Phi[:, idx], Psi[:, idx], mats)
+        # Singular values equal to round-off: the block of Y in the cluster is sigma I plus
+        # its rounding (eps ||Y||), which says nothing about the basis but would turn it by
+        # eps ||Y|| / delta, delta the differences of the other matrices in the cluster
+        # (seen: a saddle mode u = v = 0 next to one with x0 ~ 1e-6 ||Y|| got factors of
+        # 1e-11, above the round-off threshold below, and converged to sigma instead of
+        # staying at 0). Then the basis is chosen by W0, U0 U0^T, V0 V0^T alone.
+        repeated = s[idx[0]] - s[idx[-1]] <= _REPEATED * normY
+        L, R = _split_cluster(Phi[:, idx], Psi[:, idx], mats[:3] if repeated else mats)
         left.append(L)
         right.append(R)
 
@@ -280,7 +299,8 @@ def modes(Y, U0, V0, *, rtol: float = 1e-10) -> SpectralModes:
         rb = int(np.sum(b > zero))
         Phi0, Psi0 = Phi0 @ Pb, Psi0 @ PbT.T
         for idx in _clusters(b[:rb], _CLUSTER_GAP * (b[0] if b.size else 0.0)):
-            L, R = _split_cluster(Phi0[:, idx], Psi0[:, idx], mats)
+            # on the null spaces the block of Y is only its rounding: leave it out
+            L, R = _split_cluster(Phi0[:, idx], Psi0[:, idx], mats[:3])
             left.append(L)
             right.append(R)
         Phi0, Psi0 = Phi0[:, rb:], Psi0[:, rb:]
@@ -332,8 +352,8 @@ def modes(Y, U0, V0, *, rtol: float = 1e-10) -> SpectralModes:
     lam = pu - qv
     lam[np.abs(lam) <= _ROUNDOFF * norm_z**2] = 0.0
     active = (np.abs(sigma) > zero) | (np.abs(w) > zero)
-    defect = np.abs(pu * qv - w * w)
-    if np.any(active & (defect > rtol * scale**2)):
+    defect = np.abs((pu * inv) * (qv * inv) - (w * inv) ** 2)  # relative to scale^2, which may overflow
+    if np.any(active & (defect > rtol)):
         i = int(np.argmax(np.where(active, defect, -1.0)))
         raise ValueError(
             f"(U0, V0) is not a spectral initialization of Y: mode {i} is not rank one "

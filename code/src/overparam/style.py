@@ -17,11 +17,14 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from contextlib import contextmanager
-
+from html import escape as html_escape
 import re
 
 import matplotlib as mpl
 from cycler import cycler
+from matplotlib.animation import Animation
+
+from . import _validate as _v
 
 __all__ = ["PALETTE", "ROLES", "RC", "use", "context", "animation_html"]
 
@@ -126,21 +129,25 @@ def animation_html(animation, name: str, alt: str, *, dpi: int = 60, default_mod
         Resolution of the embedded frames (small keeps the page light).
     default_mode : {"once", "loop", "reflect"}
     """
-    if not isinstance(name, str) or not re.fullmatch(r"[A-Za-z0-9_]+", name):
+    if not isinstance(animation, Animation):
+        raise TypeError(f"animation must be a matplotlib.animation.Animation, got {type(animation).__name__}")
+    if not isinstance(name, str):
+        raise TypeError(f"name must be a str, got {type(name).__name__}")
+    if not re.fullmatch(r"[A-Za-z0-9_]+", name):
         raise ValueError(f"name must be a non-empty string of letters, digits and '_', got {name!r}")
-    if not isinstance(alt, str) or not alt.strip():
+    if not isinstance(alt, str):
+        raise TypeError(f"alt must be a str, got {type(alt).__name__}")
+    if not alt.strip():
         raise ValueError("alt must be a non-empty description of the animation")
-    if default_mode not in ("once", "loop", "reflect"):
-        raise ValueError(f"default_mode must be 'once', 'loop' or 'reflect', got {default_mode!r}")
-    if isinstance(dpi, bool) or not isinstance(dpi, int) or dpi <= 0:
-        raise ValueError(f"dpi must be a positive int, got {dpi!r}")
+    _v.choice("default_mode", default_mode, ("once", "loop", "reflect"))
+    dpi = _v.count("dpi", dpi, 1)
     with mpl.rc_context({"savefig.dpi": dpi}):
         html = animation.to_jshtml(default_mode=default_mode)
     found = re.search(r'id="_anim_img([0-9a-f]+)"', html)
     if found is None:  # pragma: no cover - matplotlib's template changed
         raise RuntimeError("unexpected to_jshtml output: no image element found")
     html = html.replace(found.group(1), name)
-    html = html.replace(f'id="_anim_img{name}"', f'id="_anim_img{name}" alt="{alt.replace(chr(34), "&quot;")}"')
+    html = html.replace(f'id="_anim_img{name}"', f'id="_anim_img{name}" alt="{html_escape(alt, quote=True)}"')
     html = re.sub(r"<link[^>]*font-awesome[^>]*>", "", html)
     for css_class, glyph in _PLAYER_ICONS.items():
         html = html.replace(f'<i class="{css_class}"></i>', f'<span aria-hidden="true">{glyph}</span>')

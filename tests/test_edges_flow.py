@@ -1,0 +1,348 @@
+"""Edge tests of overparam.flow (see tests/edges.py)."""
+
+from __future__ import annotations
+
+import numpy as np
+
+import edges
+from overparam import flow
+
+_rng = np.random.default_rng(20261127)
+Y = _rng.standard_normal((3, 2))
+U0 = _rng.standard_normal((3, 4))
+V0 = _rng.standard_normal((2, 4))
+X = _rng.standard_normal((5, 3))
+YX = _rng.standard_normal((5, 2))
+T = np.array([0.0, 0.5, 1.0])
+
+edges.valid("flow.gradient_flow", flow.gradient_flow, YX, U0, V0, T, X=X, method="params", rtol=1e-8, atol=1e-10)
+edges.valid("flow.gram_rhs", flow.gram_rhs, U0 @ V0.T, U0 @ U0.T, V0 @ V0.T, YX, X=X)
+edges.valid("flow.loss", flow.loss, YX, U0 @ V0.T, X=X)
+edges.valid("flow.imbalance", flow.imbalance, U0, V0)
+edges.valid("flow.check_problem", flow.check_problem, YX, U0, V0, X)
+
+# ----------------------------------------------------------------------------------
+# hand-written bad input
+# ----------------------------------------------------------------------------------
+
+_GOOD = dict(Y=Y, U0=U0, V0=V0, t=T)
+
+
+def _gf(**change):
+    kw = {**_GOOD, **change}
+    return lambda: flow.gradient_flow(kw.pop("Y"), kw.pop("U0"), kw.pop("V0"), kw.pop("t"), **kw)
+
+
+GF = "flow.gradient_flow"
+edges.bad(GF, "shape", "U0-rows-not-rows-of-Y", _gf(U0=np.ones((4, 4))), "U0")
+edges.bad(GF, "shape", "V0-rows-not-columns-of-Y", _gf(V0=np.ones((3, 4))), "V0")
+edges.bad(GF, "shape", "V0-width-not-U0-width", _gf(V0=np.ones((2, 5))), "V0")
+edges.bad(GF, "shape", "U0-vector", _gf(U0=np.ones(3)), "U0")
+edges.bad(GF, "shape", "Y-vector", _gf(Y=np.ones(3)), "Y")
+edges.bad(GF, "shape", "Y-scalar", _gf(Y=1.0), "Y")
+edges.bad(GF, "shape", "Y-empty", _gf(Y=np.ones((0, 2))), "Y")
+edges.bad(GF, "shape", "U0-zero-width", _gf(U0=np.ones((3, 0)), V0=np.ones((2, 0))), "U0")
+edges.bad(GF, "shape", "X-rows-not-rows-of-Y", _gf(Y=YX, X=np.ones((4, 3))), "X")
+edges.bad(GF, "shape", "X-columns-not-rows-of-U0", _gf(Y=YX, X=np.ones((5, 4))), "U0")
+edges.bad(GF, "shape", "Y-rows-not-rows-of-X", _gf(Y=np.ones((4, 2)), X=X), "X")
+edges.bad(GF, "shape", "X-vector", _gf(Y=YX, X=np.ones(5)), "X")
+edges.bad(GF, "times", "negative", _gf(t=np.array([-1.0, 0.0])), "t")
+edges.bad(GF, "times", "unsorted", _gf(t=np.array([0.0, 2.0, 1.0])), "t")
+edges.bad(GF, "times", "two-dimensional", _gf(t=np.array([[0.0, 1.0]])), "t")
+edges.bad(GF, "times", "scalar", _gf(t=1.0), "t")
+edges.bad(GF, "times", "empty", _gf(t=np.array([])), "t")
+edges.bad(GF, "times", "negative-zero-then-tiny-negative", _gf(t=[0.0, -1e-300]), "t")
+edges.bad(GF, "times", "nan-in-list", _gf(t=[0.0, float("nan")]), "t")
+edges.bad(GF, "value", "rtol-zero", _gf(rtol=0.0), "rtol")
+edges.bad(GF, "value", "rtol-negative", _gf(rtol=-1e-8), "rtol")
+edges.bad(GF, "value", "atol-zero", _gf(atol=0.0), "atol")
+edges.bad(GF, "value", "method-wrong-case", _gf(method="GRAM"), "method")
+edges.bad(GF, "value", "method-empty", _gf(method=""), "method")
+edges.bad(GF, "type", "method-list", _gf(method=["gram"]), "method", TypeError)
+edges.bad(GF, "type", "U0-list-of-strings", _gf(U0=[["a"] * 4] * 3), "U0", TypeError)
+edges.bad(GF, "type", "t-list-of-strings", _gf(t=["0", "1"]), "t", TypeError)
+edges.bad(GF, "type", "Y-dict", _gf(Y={"a": 1.0}), "Y", TypeError)
+edges.bad(GF, "nonfinite", "inf-in-nested-list-U0", _gf(U0=[[1.0, 2.0, 3.0, float("inf")]] * 3), "U0")
+edges.bad(GF, "nonfinite", "nan-in-nested-list-V0", _gf(V0=[[1.0, 2.0, float("nan"), 1.0]] * 2), "V0")
+
+_W, _P, _Q = U0 @ V0.T, U0 @ U0.T, V0 @ V0.T
+GR = "flow.gram_rhs"
+edges.bad(GR, "shape", "W-transposed", lambda: flow.gram_rhs(_W.T, _P, _Q, Y), "W")
+edges.bad(GR, "shape", "P-not-m-by-m", lambda: flow.gram_rhs(_W, _Q, _Q, Y), "P")
+edges.bad(GR, "shape", "Q-not-n-by-n", lambda: flow.gram_rhs(_W, _P, _P, Y), "Q")
+edges.bad(GR, "shape", "P-rectangular", lambda: flow.gram_rhs(_W, _W, _Q, Y), "P")
+edges.bad(GR, "shape", "X-rows-not-rows-of-Y", lambda: flow.gram_rhs(_W, _P, _Q, YX, X=np.ones((4, 3))), "X")
+edges.bad(GR, "shape", "W-rows-not-columns-of-X", lambda: flow.gram_rhs(_W, _P, _Q, YX, X=np.ones((5, 4))), "W")
+edges.bad(GR, "shape", "Y-vector", lambda: flow.gram_rhs(_W, _P, _Q, np.ones(3)), "Y")
+edges.bad(GR, "type", "W-string-list", lambda: flow.gram_rhs([["a", "b"]] * 3, _P, _Q, Y), "W", TypeError)
+
+LO = "flow.loss"
+edges.bad(LO, "shape", "W-transposed", lambda: flow.loss(Y, _W.T), "W")
+edges.bad(LO, "shape", "W-with-X-wrong-rows", lambda: flow.loss(YX, np.ones((4, 2)), X=X), "W")
+edges.bad(LO, "shape", "W-with-X-wrong-columns", lambda: flow.loss(YX, np.ones((3, 3)), X=X), "W")
+edges.bad(LO, "shape", "X-rows-not-rows-of-Y", lambda: flow.loss(YX, _W, X=np.ones((4, 3))), "X")
+edges.bad(LO, "shape", "W-vector", lambda: flow.loss(np.ones((1, 3)), np.ones(3)), "W")
+edges.bad(LO, "type", "Y-bytes", lambda: flow.loss(b"abc", _W), "Y", TypeError)
+
+IM = "flow.imbalance"
+edges.bad(IM, "shape", "V-width-not-U-width", lambda: flow.imbalance(U0, np.ones((2, 3))), "V")
+edges.bad(IM, "shape", "U-vector", lambda: flow.imbalance(np.ones(4), V0), "U")
+edges.bad(IM, "shape", "V-empty", lambda: flow.imbalance(U0, np.ones((0, 4))), "V")
+edges.bad(IM, "type", "U-list-of-None", lambda: flow.imbalance([[None] * 4] * 3, V0), "U", TypeError)
+
+CP = "flow.check_problem"
+edges.bad(CP, "shape", "U0-rows-not-rows-of-Y", lambda: flow.check_problem(Y, np.ones((2, 4)), V0), "U0")
+edges.bad(CP, "shape", "V0-rows-not-columns-of-Y", lambda: flow.check_problem(Y, U0, np.ones((3, 4))), "V0")
+edges.bad(CP, "shape", "V0-width-not-U0-width", lambda: flow.check_problem(Y, U0, np.ones((2, 3))), "V0")
+edges.bad(CP, "shape", "X-rows-not-rows-of-Y", lambda: flow.check_problem(YX, U0, V0, np.ones((6, 3))), "X")
+edges.bad(CP, "shape", "X-columns-not-rows-of-U0", lambda: flow.check_problem(YX, U0, V0, np.ones((5, 2))), "U0")
+edges.bad(CP, "shape", "Y-three-axes", lambda: flow.check_problem(np.ones((1, 3, 2)), U0, V0), "Y")
+edges.bad(CP, "type", "X-string", lambda: flow.check_problem(YX, U0, V0, "X"), "X", TypeError)
+edges.bad(CP, "nonfinite", "nan-in-X-list", lambda: flow.check_problem(YX, U0, V0, [[float("nan")] * 3] * 5), "X")
+
+
+# ----------------------------------------------------------------------------------
+# property tests
+# ----------------------------------------------------------------------------------
+
+import mpmath  # noqa: E402
+from hypothesis import given, settings  # noqa: E402
+from hypothesis import strategies as st  # noqa: E402
+
+from conftest import reference_flow, relative_gap  # noqa: E402
+
+EPS = np.finfo(float).eps
+
+
+def log_scale(lo: float, hi: float):
+    """10 ** u with u uniform in [lo, hi] (both ends reachable)."""
+    return st.floats(lo, hi).map(lambda u: 10.0**u)
+
+
+#: end times: the two ends 0 and 1e6 exactly, and log-uniform in between
+T_END = st.one_of(st.just(1e6), st.just(0.0), log_scale(-3, 6))
+
+
+@st.composite
+def problems(draw, k_min_extra=(0, 4), data=("none", "full", "rank-deficient", "wide")):
+    """(Y, U0, V0, X): shapes 1 x 1 .. 3 x 3 (N up to 5), k from min(m, n) up; scales 1e-6 .. 1e4;
+    imbalance from exactly 0 (balanced start) to large (U0 and V0 of very different sizes)."""
+    m = draw(st.integers(1, 3))
+    n = draw(st.integers(1, 3))
+    k = min(m, n) + draw(st.integers(*k_min_extra))
+    kind = draw(st.sampled_from(data))
+    sy = draw(log_scale(-6, 4))
+    su = draw(log_scale(-6, 4))
+    sv = draw(log_scale(-6, 4))  # a different size for V0: imbalance up to ~1e8
+    balanced = draw(st.booleans())
+    rng = np.random.default_rng(draw(st.integers(0, 2**32 - 1)))
+    if balanced:  # U0 = A C, V0 = B C with orthonormal A, B: U0^T U0 = V0^T V0, imbalance 0
+        r = min(m, n)
+        C = su * rng.standard_normal((r, k))
+        U0 = np.linalg.qr(rng.standard_normal((m, r)))[0] @ C
+        V0 = np.linalg.qr(rng.standard_normal((n, r)))[0] @ C
+    else:
+        U0 = su * rng.standard_normal((m, k))
+        V0 = sv * rng.standard_normal((n, k))
+    X = None
+    if kind == "none":
+        Y = sy * rng.standard_normal((m, n))
+    else:
+        sx = draw(log_scale(-2, 1))
+        N = {"full": m + 2, "rank-deficient": m + 1, "wide": max(1, m - 1)}[kind]
+        X = sx * rng.standard_normal((N, m))
+        if kind == "rank-deficient":
+            r = max(m - 1, 1) if m > 1 else 1
+            X = sx * rng.standard_normal((N, r)) @ rng.standard_normal((r, m)) / np.sqrt(r)
+        Y = sy * rng.standard_normal((N, n))
+    return Y, U0, V0, X
+
+
+def scaled_atol(Y, U0, V0, rtol=1e-10):
+    """An absolute tolerance at the scale of the smallest part of the state.
+
+    The package's atol is absolute (default 1e-12); at a start of size 1e-6 it would
+    allow relative errors of 1e-6 per step. To compare the solution to a reference at the
+    solver's RELATIVE accuracy, atol is set to rtol times the smallest scale in the
+    problem (the factors, and sqrt(|Y|), the size the factors approach)."""
+    z = min(np.max(np.abs(U0)), np.max(np.abs(V0)), np.sqrt(max(np.max(np.abs(Y)), 1e-300)))
+    return max(rtol * z, 1e-300)
+
+
+def rate_scale(Y, U0, V0, X):
+    """The fastest rate of the flow, about |X|^2 (|Y| + |U0|^2 + |V0|^2): 1 / it is the time scale."""
+    x2 = 1.0 if X is None else np.linalg.norm(X, 2) ** 2
+    return x2 * (np.linalg.norm(Y) + np.linalg.norm(U0) ** 2 + np.linalg.norm(V0) ** 2)
+
+
+def check_invariants(run, Y, U0, V0, X, method):
+    """Finite; W(0) = U0 V0^T; loss non-increasing; imbalance conserved (params)."""
+    assert edges.all_finite((run.W, run.loss, run.U, run.V, run.P, run.Q))
+    # W(0) = U0 V0^T: exactly for params; for gram up to the rounding of the Gram factor (eigh)
+    W0 = U0 @ V0.T
+    tol0 = 0.0 if method == "params" else 1e3 * EPS * np.linalg.norm(U0) * np.linalg.norm(V0)
+    assert np.max(np.abs(run.W[0] - W0)) <= tol0
+    # the exact loss never increases; allow the solver's relative error (rtol 1e-10, so 1e-9
+    # of loss(0)) plus the rounding of the computed loss, ~eps (|Y| + |X W|)^2
+    XW = run.W if X is None else X[None] @ run.W
+    loss_scale = np.max(0.5 * np.sum((np.abs(Y)[None] + np.abs(XW)) ** 2, axis=(1, 2)))
+    assert np.all(np.diff(run.loss) <= 1e-9 * run.loss[0] + 1e3 * EPS * loss_scale)
+    if method == "params":
+        # U^T U - V^T V is conserved, to the solver's relative accuracy (1e-10 per step,
+        # 1e-8 with the accumulation) of the largest factor norm along the run
+        L0 = U0.T @ U0 - V0.T @ V0
+        big = max(np.linalg.norm(U) ** 2 + np.linalg.norm(V) ** 2 for U, V in zip(run.U, run.V))
+        drift = max(np.linalg.norm(flow.imbalance(U, V) - L0) for U, V in zip(run.U, run.V))
+        assert drift <= 1e-8 * big
+
+
+@edges.covers("flow.gradient_flow")
+@settings(max_examples=10)
+@given(problem=problems(), method=st.sampled_from(["gram", "params"]), t_end=T_END, frac=st.floats(0.0, 1.0))
+def test_gradient_flow_stays_finite_and_keeps_its_invariants_up_to_t_1e6(problem, method, t_end, frac):
+    """Default tolerances, t up to 1e6 (stiff: DOP853 hands over to Radau)."""
+    Y, U0, V0, X = problem
+    t = np.array([0.0, frac * t_end, t_end])
+    run = flow.gradient_flow(Y, U0, V0, t, X=X, method=method)
+    check_invariants(run, Y, U0, V0, X, method)
+
+
+@edges.covers("flow.gradient_flow")
+@settings(max_examples=25)
+@given(problem=problems(), method=st.sampled_from(["gram", "params"]), span=st.floats(0.0, 20.0))
+def test_gradient_flow_at_the_extremes_matches_an_independent_solve(problem, method, span):
+    """Against LSODA (conftest.reference_flow) over `span` units of the fastest time scale."""
+    Y, U0, V0, X = problem
+    t = np.linspace(0.0, span / rate_scale(Y, U0, V0, X), 4)
+    run = flow.gradient_flow(Y, U0, V0, t, X=X, method=method, atol=scaled_atol(Y, U0, V0))
+    check_invariants(run, Y, U0, V0, X, method)
+    # LSODA at rtol 1e-12 against DOP853 at rtol 1e-10 (atol at the state's own scale, see
+    # scaled_atol): both accurate to ~1e-9 relative; escaping the saddle at the origin
+    # amplifies early errors by up to ~1e2 (the existing tests see <= 1e-8 at moderate scales)
+    _, _, W_ref = reference_flow(Y, U0, V0, t, X=X, atol=scaled_atol(Y, U0, V0, 1e-12))
+    assert relative_gap(run.W, W_ref) < 1e-6
+
+
+@edges.covers("flow.gradient_flow")
+@settings(max_examples=10)
+@given(
+    problem=problems(k_min_extra=(47, 197), data=("none", "rank-deficient", "wide")),
+    span=st.floats(0.0, 20.0),
+)
+def test_wide_gram_method_matches_the_params_method(problem, span):
+    """k = min(m, n) + 47 .. 197 > m + n: the gram method integrates a narrow factor of the
+    Gram matrix (and, with rank-deficient or wide X, only its row-space part). W, P = U U^T
+    and Q = V V^T must match the params method, which integrates all (m + n) k unknowns."""
+    Y, U0, V0, X = problem
+    t = np.linspace(0.0, span / rate_scale(Y, U0, V0, X), 3)
+    atol = scaled_atol(Y, U0, V0)
+    gram = flow.gradient_flow(Y, U0, V0, t, X=X, method="gram", atol=atol)
+    params = flow.gradient_flow(Y, U0, V0, t, X=X, method="params", atol=atol)
+    check_invariants(gram, Y, U0, V0, X, "gram")
+    check_invariants(params, Y, U0, V0, X, "params")
+    # two solves of the same flow, each to ~1e-9 relative (see the LSODA test above)
+    assert relative_gap(gram.W, params.W) < 1e-6
+    assert relative_gap(gram.P, params.U @ np.swapaxes(params.U, 1, 2)) < 1e-6
+    assert relative_gap(gram.Q, params.V @ np.swapaxes(params.V, 1, 2)) < 1e-6
+
+
+@edges.covers("flow.gram_rhs")
+@settings(max_examples=50)
+@given(problem=problems(k_min_extra=(0, 60)))
+def test_gram_rhs_is_the_chain_rule_of_the_params_flow(problem):
+    """With W = U V^T, P = U U^T, Q = V V^T and U' = G V, V' = G^T U (G = X^T (Y - X W)):
+    W' = U' V^T + U V'^T, P' = U' U^T + U U'^T, Q' = V' V^T + V V'^T, computed independently.
+    Both sides are sums of products of the same numbers: they agree to rounding, a few
+    hundred eps times the size of the products (|G| (|U| + |V|)^2)."""
+    Y, U, V, X = problem
+    W, P, Q = U @ V.T, U @ U.T, V @ V.T
+    dW, dP, dQ = flow.gram_rhs(W, P, Q, Y, X=X)
+    G = Y - W if X is None else X.T @ (Y - X @ W)
+    dU, dV = G @ V, G.T @ U
+    size = np.linalg.norm(G) * (np.linalg.norm(U) + np.linalg.norm(V)) ** 2
+    size_G = (np.linalg.norm(Y) + np.linalg.norm(W)) if X is None else np.linalg.norm(X) * (np.linalg.norm(Y) + np.linalg.norm(X) * np.linalg.norm(W))
+    tol = 1e3 * EPS * max(size, size_G * (np.linalg.norm(U) + np.linalg.norm(V)) ** 2)
+    for got, want in ((dW, dU @ V.T + U @ dV.T), (dP, dU @ U.T + U @ dU.T), (dQ, dV @ V.T + V @ dV.T)):
+        assert edges.all_finite(got)
+        assert np.linalg.norm(got - want) <= tol
+    assert np.allclose(dP, dP.T, rtol=0, atol=tol) and np.allclose(dQ, dQ.T, rtol=0, atol=tol)
+
+
+def _mp_loss(Y, W, X):
+    """1/2 ||Y - X W||_F^2 in 40-digit arithmetic (exact products of the given doubles)."""
+    with mpmath.workdps(40):
+        Ym, Wm = mpmath.matrix(Y.tolist()), mpmath.matrix(W.tolist())
+        R = Ym - (Wm if X is None else mpmath.matrix(X.tolist()) * Wm)
+        return float(sum(R[i, j] ** 2 for i in range(R.rows) for j in range(R.cols)) / 2)
+
+
+@edges.covers("flow.loss")
+@settings(max_examples=60)
+@given(problem=problems(k_min_extra=(0, 3)), near=st.booleans(), seed=st.integers(0, 2**32 - 1))
+def test_loss_matches_a_high_precision_evaluation(problem, near, seed):
+    """flow.loss against mpmath. Forming R = Y - X W in doubles has an absolute error of about
+    (N + m) eps (|Y| + |X| |W|) per entry, so |sqrt(2 l) - sqrt(2 l_exact)| is at most a few
+    times that; near a fit (near=True: Y = X W + tiny) the relative error of l may be large,
+    which the bound on sqrt(2 l) allows and a relative tolerance would not."""
+    Y, U0, V0, X = problem
+    W = U0 @ V0.T
+    if near:
+        rng = np.random.default_rng(seed)
+        XW = W if X is None else X @ W
+        Y = XW + 1e-9 * (np.abs(XW).max() + 1e-300) * rng.standard_normal(XW.shape)
+    got = flow.loss(Y, W, X=X)
+    exact = _mp_loss(Y, W, X)
+    assert np.isfinite(got) and got >= 0.0
+    N, m = (Y.shape[0], Y.shape[0]) if X is None else X.shape
+    err = 10 * (N + m) * EPS * (np.linalg.norm(Y) + (np.linalg.norm(W) if X is None else np.linalg.norm(X) * np.linalg.norm(W)))
+    assert abs(np.sqrt(2 * got) - np.sqrt(2 * exact)) <= err
+
+
+@edges.covers("flow.imbalance")
+@settings(max_examples=30)
+@given(problem=problems(k_min_extra=(0, 197), data=("none",)), seed=st.integers(0, 2**32 - 1))
+def test_imbalance_symmetries_and_conservation_law_structure(problem, seed):
+    """Lambda(U, V) = U^T U - V^T V: symmetric, Lambda(V, U) = -Lambda(U, V),
+    Lambda(U R, V R) = R^T Lambda R for orthogonal R (the flow's rotation symmetry), and its
+    trace is ||U||_F^2 - ||V||_F^2. Rounding: ~k eps (|U|^2 + |V|^2)."""
+    _, U, V, _ = problem
+    k = U.shape[1]
+    L = flow.imbalance(U, V)
+    size = np.linalg.norm(U) ** 2 + np.linalg.norm(V) ** 2
+    tol = 10 * (k + max(U.shape[0], V.shape[0])) * EPS * size
+    assert L.shape == (k, k) and edges.all_finite(L)
+    assert np.array_equal(L, L.T)  # U^T U and V^T V are computed symmetric by BLAS (syrk-like products)
+    assert np.array_equal(flow.imbalance(V, U), -L)
+    R = np.linalg.qr(np.random.default_rng(seed).standard_normal((k, k)))[0]
+    assert np.linalg.norm(flow.imbalance(U @ R, V @ R) - R.T @ L @ R) <= tol
+    assert abs(np.trace(L) - (np.sum(U * U) - np.sum(V * V))) <= tol
+
+
+@edges.covers("flow.check_problem")
+@settings(max_examples=60)
+@given(problem=problems(k_min_extra=(0, 197)), which=st.sampled_from(["none", "Y", "U0", "V0", "X"]), extra=st.integers(1, 3))
+def test_check_problem_accepts_fitting_shapes_and_names_the_one_that_does_not(problem, which, extra):
+    """Valid problems come back as equal float arrays; growing one dimension of one argument is
+    refused by a ValueError naming the argument whose shape no longer fits."""
+    Y, U0, V0, X = problem
+    if which == "none":
+        out = flow.check_problem(Y, U0, V0, X)
+        for a, b in zip(out, (Y, U0, V0, X)):
+            assert (a is None and b is None) or (a.dtype == float and np.array_equal(a, b))
+        return
+    if which == "X" and X is None:
+        X = np.ones((Y.shape[0], U0.shape[0] + extra))  # columns do not match the rows of U0
+        expected = "U0"
+    elif which == "X":
+        X = np.ones((X.shape[0] + extra, X.shape[1]))
+        expected = "X"
+    elif which == "Y":
+        Y = np.ones((Y.shape[0], Y.shape[1] + extra))  # n no longer matches V0
+        expected = "V0"
+    elif which == "U0":
+        U0 = np.ones((U0.shape[0] + extra, U0.shape[1]))
+        expected = "U0"
+    else:
+        V0 = np.ones((V0.shape[0], V0.shape[1] + extra))
+        expected = "V0"
+    edges.assert_rejected(lambda: flow.check_problem(Y, U0, V0, X), ValueError, expected)
