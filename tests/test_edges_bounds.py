@@ -156,7 +156,7 @@ def _slack(run, Y, X):
 
 @edges.covers("bounds.rate_bound", "bounds.loss_bound", "bounds.margins", "bounds.imbalance_terms",
               "bounds.gram_lower_bounds", "bounds.rate_from_terms")
-@settings(max_examples=12)
+@settings(max_examples=edges.examples(12))
 @given(problem=problems(k_min_extra=(0, 4), data=("none",)), span=st.floats(0.0, 20.0), t_end=T_END)
 def test_factorization_bound_lemma_and_margins_hold_along_the_flow(problem, span, t_end):
     """Chapter 4 along the actual flow: l(t) <= l(0) e^{-alpha t}; sigma_i(W(t)) >= mu_i
@@ -194,7 +194,7 @@ def test_factorization_bound_lemma_and_margins_hold_along_the_flow(problem, span
 
 @edges.covers("bounds.regression_constant", "bounds.loss_bound", "bounds.rate_bound", "bounds.margins",
               "bounds.imbalance_terms")
-@settings(max_examples=12)
+@settings(max_examples=edges.examples(12))
 @given(problem=problems(k_min_extra=(0, 4), data=("full", "rank-deficient", "wide")), span=st.floats(0.0, 20.0), t_end=T_END)
 def test_regression_bound_holds_along_the_flow(problem, span, t_end):
     """Chapter 5 along the flow: l(t) - l* <= (l(0) - l*) e^{-lambda_r(Sigma_x) c t}, for
@@ -222,7 +222,7 @@ def test_regression_bound_holds_along_the_flow(problem, span, t_end):
 
 
 @edges.covers("bounds.eigenvalue", "bounds.singular_value")
-@settings(max_examples=100)
+@settings(max_examples=edges.examples(100))
 @given(p=st.integers(1, 6), q=st.integers(1, 6), scale=log_scale(-6, 4), i=st.integers(1, 9),
        seed=st.integers(0, 2**32 - 1))
 def test_eigenvalue_and_singular_value_of_constructed_spectra(p, q, scale, i, seed):
@@ -272,7 +272,7 @@ def _terms_via_small_matrix(U0, V0, p, q):
 
 
 @edges.covers("bounds.imbalance_terms", "bounds.imbalance_terms_slide_literal")
-@settings(max_examples=60)
+@settings(max_examples=edges.examples(60))
 @given(problem=problems(k_min_extra=(0, 197), data=("none",)))
 def test_imbalance_terms_match_an_independent_spectrum(problem):
     """Against the eigenvalues of J Z Z^T (size m + n, independent of k up to 200), for
@@ -298,7 +298,7 @@ def _mp_h(a, b, s):
 
 
 @edges.covers("bounds.gram_lower_bounds", "bounds.rate_from_terms")
-@settings(max_examples=100)
+@settings(max_examples=edges.examples(100))
 @given(
     vals=st.lists(st.one_of(st.just(0.0), log_scale(-12, 8)), min_size=6, max_size=6),
 )
@@ -321,7 +321,7 @@ def test_lemma_bounds_and_rate_match_a_high_precision_evaluation(vals):
 
 
 @edges.covers("bounds.rate_bound", "bounds.rate_bound_slide_literal", "bounds.regression_constant")
-@settings(max_examples=100)
+@settings(max_examples=edges.examples(100))
 @given(y=log_scale(-6, 4), u=log_scale(-6, 4), v=log_scale(-6, 4), signs=st.tuples(st.booleans(), st.booleans(), st.booleans()))
 def test_scalar_rate_is_exact(y, u, v, signs):
     """m = n = k = 1: alpha = 2 sqrt(lambda0^2 + 4 M^2), M = max(|y| - |y - u v|, 0), in 60
@@ -341,7 +341,7 @@ def test_scalar_rate_is_exact(y, u, v, signs):
 
 
 @edges.covers("bounds.rate_bound_slide_literal", "bounds.regression_constant")
-@settings(max_examples=40)
+@settings(max_examples=edges.examples(40))
 @given(problem=problems(k_min_extra=(0, 60), data=("none",)), seed=st.integers(0, 2**32 - 1))
 def test_slide_literal_and_rotated_regression_agree_with_the_theorem_where_they_must(problem, seed):
     """The slide's rate is the theorem's formula with the indices of the lower terms swapped:

@@ -295,7 +295,7 @@ def _layer_error(Ws_t, rtol=1e-10, atol=1e-12, K=1e3):
 
 
 @edges.covers("deep.gradient_flow", "deep.conservation_drift", "deep.conserved_quantities", "deep.loss", "deep.product", "deep.check_layers")
-@settings(max_examples=10)
+@settings(max_examples=edges.examples(10))
 @given(start=deep_starts())
 def test_deep_flow_conserves_and_descends_at_the_extremes(start):
     Y, Ws0, t, scale = start
@@ -321,7 +321,7 @@ def test_deep_flow_conserves_and_descends_at_the_extremes(start):
 
 
 @edges.covers("deep.gradient_flow")
-@settings(max_examples=10)
+@settings(max_examples=edges.examples(10))
 @given(
     m=st.integers(1, 3), n=st.integers(1, 3), extra=st.integers(0, 60), log_scale=LOG_SCALE, t_end=T_END, seed=SEED,
 )
@@ -370,7 +370,7 @@ def _scalar_tols(w0):
 
 
 @edges.covers("deep.scalar_flow", "deep.induced_flow", "deep.hitting_time")
-@settings(max_examples=10)
+@settings(max_examples=edges.examples(10))
 @given(
     start=scalar_starts(),
     frac=st.one_of(st.just(0.0), st.floats(0.0, 0.999)),
@@ -449,7 +449,7 @@ def _mp_squares(x, d):
 
 
 @edges.covers("deep.layer_squares", "deep.rate_factor", "deep.induced_rhs")
-@settings(max_examples=40)
+@settings(max_examples=edges.examples(40))
 @given(
     L=st.integers(1, 6),
     log_scale=LOG_SCALE,
@@ -516,7 +516,7 @@ def homogeneous_layers(draw, max_n=40, max_depth=5):
 
 
 @edges.covers("deep.homogeneous_init", "deep.homogeneous_imbalance", "deep.imbalance_lower_bounds", "deep.imbalance_rate_bound")
-@settings(max_examples=40)
+@settings(max_examples=edges.examples(40))
 @given(layers=homogeneous_layers())
 def test_homogeneous_init_has_the_stated_structure(layers):
     """D_l = d_l I (lem-deep-aligned), recovered by homogeneous_imbalance; the bounds from D alone.
@@ -575,7 +575,7 @@ def test_homogeneous_init_has_the_stated_structure(layers):
 
 
 @edges.covers("deep.homogeneous_rate_bound", "deep.loss_bound", "deep.margin", "deep.local_rate", "deep.imbalance_rate_bound", "deep.imbalance_lower_bounds")
-@settings(max_examples=10)
+@settings(max_examples=edges.examples(10))
 @given(
     layers=homogeneous_layers(max_n=3, max_depth=4),
     noise=st.floats(-3.0, 1.0).map(lambda v: 10.0**v),
@@ -634,7 +634,7 @@ def test_bounds_hold_along_homogeneous_flows(layers, noise, t_end):
 
 
 @edges.covers("deep.local_rate", "deep.vector_field", "deep.margin", "deep.loss", "deep.check_layers")
-@settings(max_examples=60)
+@settings(max_examples=edges.examples(60))
 @given(
     L=st.integers(1, 4), m=st.integers(1, 4), n=st.integers(1, 4), extra=st.integers(0, 30), log_scale=LOG_SCALE,
     regression=st.booleans(), seed=SEED,

@@ -197,7 +197,7 @@ def check_invariants(run, Y, U0, V0, X, method):
 
 
 @edges.covers("flow.gradient_flow")
-@settings(max_examples=10)
+@settings(max_examples=edges.examples(10))
 @given(problem=problems(), method=st.sampled_from(["gram", "params"]), t_end=T_END, frac=st.floats(0.0, 1.0))
 def test_gradient_flow_stays_finite_and_keeps_its_invariants_up_to_t_1e6(problem, method, t_end, frac):
     """Default tolerances, t up to 1e6 (stiff: DOP853 hands over to Radau)."""
@@ -208,7 +208,7 @@ def test_gradient_flow_stays_finite_and_keeps_its_invariants_up_to_t_1e6(problem
 
 
 @edges.covers("flow.gradient_flow")
-@settings(max_examples=25)
+@settings(max_examples=edges.examples(25))
 @given(problem=problems(), method=st.sampled_from(["gram", "params"]), span=st.floats(0.0, 20.0))
 def test_gradient_flow_at_the_extremes_matches_an_independent_solve(problem, method, span):
     """Against LSODA (conftest.reference_flow) over `span` units of the fastest time scale."""
@@ -224,7 +224,7 @@ def test_gradient_flow_at_the_extremes_matches_an_independent_solve(problem, met
 
 
 @edges.covers("flow.gradient_flow")
-@settings(max_examples=10)
+@settings(max_examples=edges.examples(10))
 @given(
     problem=problems(k_min_extra=(47, 197), data=("none", "rank-deficient", "wide")),
     span=st.floats(0.0, 20.0),
@@ -247,7 +247,7 @@ def test_wide_gram_method_matches_the_params_method(problem, span):
 
 
 @edges.covers("flow.gram_rhs")
-@settings(max_examples=50)
+@settings(max_examples=edges.examples(50))
 @given(problem=problems(k_min_extra=(0, 60)))
 def test_gram_rhs_is_the_chain_rule_of_the_params_flow(problem):
     """With W = U V^T, P = U U^T, Q = V V^T and U' = G V, V' = G^T U (G = X^T (Y - X W)):
@@ -277,7 +277,7 @@ def _mp_loss(Y, W, X):
 
 
 @edges.covers("flow.loss")
-@settings(max_examples=60)
+@settings(max_examples=edges.examples(60))
 @given(problem=problems(k_min_extra=(0, 3)), near=st.booleans(), seed=st.integers(0, 2**32 - 1))
 def test_loss_matches_a_high_precision_evaluation(problem, near, seed):
     """flow.loss against mpmath. Forming R = Y - X W in doubles has an absolute error of about
@@ -299,7 +299,7 @@ def test_loss_matches_a_high_precision_evaluation(problem, near, seed):
 
 
 @edges.covers("flow.imbalance")
-@settings(max_examples=30)
+@settings(max_examples=edges.examples(30))
 @given(problem=problems(k_min_extra=(0, 197), data=("none",)), seed=st.integers(0, 2**32 - 1))
 def test_imbalance_symmetries_and_conservation_law_structure(problem, seed):
     """Lambda(U, V) = U^T U - V^T V: symmetric, Lambda(V, U) = -Lambda(U, V),
@@ -319,7 +319,7 @@ def test_imbalance_symmetries_and_conservation_law_structure(problem, seed):
 
 
 @edges.covers("flow.check_problem")
-@settings(max_examples=60)
+@settings(max_examples=edges.examples(60))
 @given(problem=problems(k_min_extra=(0, 197)), which=st.sampled_from(["none", "Y", "U0", "V0", "X"]), extra=st.integers(1, 3))
 def test_check_problem_accepts_fitting_shapes_and_names_the_one_that_does_not(problem, which, extra):
     """Valid problems come back as equal float arrays; growing one dimension of one argument is

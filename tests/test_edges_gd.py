@@ -282,7 +282,7 @@ def test_gradient_descent_is_the_plain_loop_and_descends_under_the_step_conditio
 
 
 @edges.covers("gd.gradient_descent", "gd.rate_constants")
-@settings(max_examples=15)
+@settings(max_examples=edges.examples(15))
 @given(problem=problems(), t_end=st.one_of(st.just(0.0), st.just(1e6), st.floats(0.0, 1e6)), n_steps=st.integers(1, 200))
 def test_long_times_up_to_one_million(problem, t_end, n_steps):
     """t = j eta from 0 to 1e6 exactly: with eta = t_end / n_steps when the step-size condition allows it."""
@@ -330,7 +330,7 @@ def test_the_step_size_condition_holds_at_max_step_and_is_refused_above(problem,
 
 
 @edges.covers("gd.gradient_descent")
-@settings(max_examples=100)
+@settings(max_examples=edges.examples(100))
 @given(problem=problems(wide=False), factor=log10s(0.5, 8), n_steps=st.integers(1, 300))
 def test_a_too_large_step_is_flagged_and_stays_finite(problem, factor, n_steps):
     """Steps from 3x to 1e8x the local 2 / beta: a divergent run stops, flagged, with finite records."""
@@ -352,7 +352,7 @@ def test_a_too_large_step_is_flagged_and_stays_finite(problem, factor, n_steps):
 
 
 @edges.covers("gd.adaptive_gradient_descent", "gd.rate_constants", "gd.local_constants")
-@settings(max_examples=60)
+@settings(max_examples=edges.examples(60))
 @given(problem=problems(), rule=st.sampled_from(gd.RULES), n_steps=st.integers(0, 25), record_every=st.integers(1, 30))
 def test_adaptive_runs_descend_and_are_the_plain_loop_with_their_steps(problem, rule, n_steps, record_every):
     Y, U0, V0, X = problem
@@ -397,7 +397,7 @@ def test_adaptive_runs_descend_and_are_the_plain_loop_with_their_steps(problem, 
 
 
 @edges.covers("gd.imbalance_increment")
-@settings(max_examples=60)
+@settings(max_examples=edges.examples(60))
 @given(problem=problems(), step=log10s(-6, 2), relative=st.booleans())
 def test_imbalance_increment_is_the_change_over_one_explicit_step(problem, step, relative):
     Y, U, V, X = problem
@@ -431,7 +431,7 @@ def test_imbalance_increment_is_the_change_over_one_explicit_step(problem, step,
 
 
 @edges.covers("gd.loss_along_gradient")
-@settings(max_examples=60)
+@settings(max_examples=edges.examples(60))
 @given(problem=problems(), steps=st.lists(log10s(-6, 1), min_size=1, max_size=4))
 def test_the_quartic_is_the_loss_after_one_step(problem, steps):
     Y, U, V, X = problem
@@ -510,7 +510,7 @@ _S = st.one_of(st.just(0.0), st.just(1.0), log10s(-3, 3))
 
 
 @edges.covers("gd.descent_factor")
-@settings(max_examples=100)
+@settings(max_examples=edges.examples(100))
 @given(step=_STEP, beta=_BETA, loss=_LOSS, s=_S, more=log10s(0, 2))
 def test_descent_factor_is_the_formula_and_decreases(step, beta, loss, s, more):
     phi = gd.descent_factor(step, beta, loss, s=s)
@@ -532,7 +532,7 @@ def test_descent_factor_is_the_formula_and_decreases(step, beta, loss, s, more):
 
 
 @edges.covers("gd.bound_step", "gd.descent_factor")
-@settings(max_examples=100)
+@settings(max_examples=edges.examples(100))
 @given(beta=_BETA, loss=_LOSS, s=_S)
 def test_bound_step_is_the_root_and_maximizes_eta_phi(beta, loss, s):
     eta = gd.bound_step(beta, loss, s=s)

@@ -266,7 +266,7 @@ def problems(draw, max_dim=7, max_decades=10.0):
 
 
 @edges.covers("regression.decompose")
-@settings(max_examples=100)
+@settings(max_examples=edges.examples(100))
 @given(problems())
 def test_decompose_is_the_svd_of_the_data(case):
     X, Y, r, s, l_star, _ = case
@@ -296,7 +296,7 @@ def test_decompose_is_the_svd_of_the_data(case):
 
 
 @edges.covers("regression.min_norm_solution")
-@settings(max_examples=100)
+@settings(max_examples=edges.examples(100))
 @given(problems(max_decades=2.0))
 def test_min_norm_solution_is_lstsq_and_pinv(case):
     X, Y, r, s, _, theta = case
@@ -323,7 +323,7 @@ def _factor(rows, k, scale, rng):
 
 
 @edges.covers("regression.split_U", "regression.reduced_imbalance", "regression.off_subspace_norm")
-@settings(max_examples=60)
+@settings(max_examples=edges.examples(60))
 @given(
     problems(max_decades=2.0),
     st.integers(1, 60),
@@ -363,7 +363,7 @@ def test_split_imbalance_and_off_subspace_norm_against_projectors(case, k, log_u
 
 
 @edges.covers("regression.gaussian_initialization")
-@settings(max_examples=100)
+@settings(max_examples=edges.examples(100))
 @given(
     st.integers(1, 6),
     st.integers(1, 6),
@@ -382,7 +382,7 @@ def test_gaussian_initialization_is_the_scaled_draws(m, n, k, sigma_U, sigma_V, 
 
 
 @edges.covers("regression.random_initialization")
-@settings(max_examples=100)
+@settings(max_examples=edges.examples(100))
 @given(
     st.integers(1, 5),
     st.integers(1, 5),
@@ -416,7 +416,7 @@ def test_random_initialization_has_the_stated_scale_and_law(m, n, k, a, narrow, 
 
 
 @edges.covers("regression.balanced_initialization")
-@settings(max_examples=100)
+@settings(max_examples=edges.examples(100))
 @given(
     st.integers(1, 6),
     st.integers(1, 6),
@@ -454,7 +454,7 @@ def test_balanced_initialization_is_balanced(m, n, k, sigma, with_X, seed):
 
 
 @edges.covers("regression.orthogonal_initialization")
-@settings(max_examples=60)
+@settings(max_examples=edges.examples(60))
 @given(
     problems(max_decades=2.0),
     st.data(),
@@ -510,7 +510,7 @@ NOISE = st.one_of(st.just(0.0), st.floats(-6.0, 4.0).map(lambda e: 10.0**e))
 
 
 @edges.covers("regression.regression_data")
-@settings(max_examples=100)
+@settings(max_examples=edges.examples(100))
 @given(st.integers(1, 8), st.integers(1, 8), st.integers(1, 3), st.data(), NOISE, st.integers(0, 2**32 - 1))
 def test_regression_data_has_the_stated_singular_values_and_noise(N, m, n, data, noise, seed):
     sv = data.draw(
@@ -540,7 +540,7 @@ def test_regression_data_has_the_stated_singular_values_and_noise(N, m, n, data,
 
 
 @edges.covers("regression.experiment_a_data")
-@settings(max_examples=50)
+@settings(max_examples=edges.examples(50))
 @given(st.integers(1, 12), st.integers(1, 12), NOISE, st.integers(0, 2**32 - 1))
 def test_experiment_a_data_has_unit_singular_values(D, N, noise, seed):
     d = _noise_part_is_linear(lambda z: rg.experiment_a_data(np.random.default_rng(seed), D=D, N=N, noise=z), noise)
@@ -552,7 +552,7 @@ def test_experiment_a_data_has_unit_singular_values(D, N, noise, seed):
 
 
 @edges.covers("regression.experiment_b_data")
-@settings(max_examples=50)
+@settings(max_examples=edges.examples(50))
 @given(st.integers(1, 12), st.integers(1, 12), NOISE, st.integers(0, 2**32 - 1))
 def test_experiment_b_data_is_gaussian_over_sqrt_D(D, N, noise, seed):
     d = _noise_part_is_linear(lambda z: rg.experiment_b_data(np.random.default_rng(seed), D=D, N=N, noise=z), noise)
@@ -571,7 +571,7 @@ def _projected_residual_norm(Y, X, W):
 
 @edges.covers("regression.flow_limit")
 # no shrinking: each example integrates a flow (up to 0.3 s), and shrinking a failure takes minutes
-@settings(max_examples=20, phases=[Phase.explicit, Phase.reuse, Phase.generate])
+@settings(max_examples=edges.examples(20), phases=[Phase.explicit, Phase.reuse, Phase.generate])
 @given(
     problems(max_dim=5, max_decades=2.0),
     st.booleans(),
@@ -622,7 +622,7 @@ def test_flow_limit_says_converged_only_when_it_is(case, with_X, data, log_u, lo
 
 
 @edges.covers("regression.flow_limit", "regression.orthogonal_initialization")
-@settings(max_examples=10)
+@settings(max_examples=edges.examples(10))
 @given(problems(max_dim=4, max_decades=1.0), st.data(), st.floats(-3.0, 0.0), st.integers(0, 2**32 - 1))
 def test_flow_limit_from_an_orthogonal_start_is_the_lsoda_flow_and_the_min_norm_solution(case, data, log_sigma, seed):
     X, Y, r, s, _, theta = case
