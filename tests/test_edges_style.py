@@ -9,7 +9,6 @@ matplotlib.use("Agg")
 from html.parser import HTMLParser  # noqa: E402
 
 import matplotlib.pyplot as plt  # noqa: E402
-import pytest  # noqa: E402
 from hypothesis import given, settings  # noqa: E402
 from hypothesis import strategies as st  # noqa: E402
 from matplotlib.animation import FuncAnimation  # noqa: E402

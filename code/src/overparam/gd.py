@@ -83,7 +83,6 @@ constants are not reproduced here. The quantities below are the book's own
 from __future__ import annotations
 
 import math
-import numbers
 import re
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace

@@ -266,6 +266,14 @@ def split_U(U, decomposition: DataDecomposition) -> tuple[np.ndarray, np.ndarray
     return dec.Phi_1.T @ U, dec.Phi_2.T @ U
 
 
+def _factor_V(V, U1: np.ndarray, decomposition: "DataDecomposition") -> np.ndarray:
+    """V checked against U (its k columns) and the data (its n = columns of Y rows)."""
+    V = _v.matrix("V", V, cols=U1.shape[1], cols_hint=f"U has {U1.shape[1]} columns: V must be n x k with the same k")
+    if V.shape[0] != decomposition.Ytil.shape[1]:
+        raise ValueError(f"V has {V.shape[0]} rows but Y has {decomposition.Ytil.shape[1]} columns: V must be n x k")
+    return V
+
+
 def reduced_imbalance(U, V, decomposition: DataDecomposition) -> np.ndarray:
     r"""The conserved matrix :math:`D = U_1^\top U_1 - V^\top V` (k x k).
 
@@ -279,9 +287,7 @@ def reduced_imbalance(U, V, decomposition: DataDecomposition) -> np.ndarray:
     decomposition : DataDecomposition
     """
     U1, _ = split_U(U, decomposition)
-    V = _v.matrix("V", V, cols=U1.shape[1], cols_hint=f"U has {U1.shape[1]} columns: V must be n x k with the same k")
-    if V.shape[0] != decomposition.Ytil.shape[1]:
-        raise ValueError(f"V has {V.shape[0]} rows but Y has {decomposition.Ytil.shape[1]} columns: V must be n x k")
+    V = _factor_V(V, U1, decomposition)
     return U1.T @ U1 - V.T @ V
 
 
@@ -302,9 +308,7 @@ def off_subspace_norm(U, V, decomposition: DataDecomposition) -> float:
     decomposition : DataDecomposition
     """
     U1, U2 = split_U(U, decomposition)
-    V = _v.matrix("V", V, cols=U1.shape[1], cols_hint=f"U has {U1.shape[1]} columns: V must be n x k with the same k")
-    if V.shape[0] != decomposition.Ytil.shape[1]:
-        raise ValueError(f"V has {V.shape[0]} rows but Y has {decomposition.Ytil.shape[1]} columns: V must be n x k")
+    V = _factor_V(V, U1, decomposition)
     a = V @ U2.T
     b = U1 @ U2.T
     return float(np.sqrt(np.sum(a * a) + np.sum(b * b)))
