@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 
 import edges
@@ -284,6 +286,8 @@ def test_imbalance_terms_match_an_independent_spectrum(problem):
     terms = bounds.imbalance_terms(U0, V0)
     slide = bounds.imbalance_terms_slide_literal(U0, V0)
     assert min(terms) >= 0 and min(slide) >= 0 and edges.all_finite((terms, slide))
+    # max(x, 0) of a -0.0 eigenvalue must be +0.0, not -0.0 (which prints as "-0.0")
+    assert all(math.copysign(1.0, x) == 1.0 for x in (*terms, *slide))
     assert np.allclose(terms, _terms_via_small_matrix(U0, V0, m, n), rtol=0, atol=tol)
     assert np.allclose(slide, _terms_via_small_matrix(U0, V0, n, m), rtol=0, atol=tol)
     assert terms.lund_plus <= terms.lbar_plus and terms.lund_minus <= terms.lbar_minus

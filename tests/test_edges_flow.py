@@ -112,6 +112,7 @@ from hypothesis import strategies as st  # noqa: E402
 from conftest import reference_flow, relative_gap  # noqa: E402
 
 EPS = np.finfo(float).eps
+LD = np.longdouble
 
 
 def log_scale(lo: float, hi: float):
@@ -178,7 +179,7 @@ def rate_scale(Y, U0, V0, X):
 def check_invariants(run, Y, U0, V0, X, method):
     """Finite; W(0) = U0 V0^T; loss non-increasing; imbalance conserved (params)."""
     assert edges.all_finite((run.W, run.loss, run.U, run.V, run.P, run.Q))
-    # W(0) = U0 V0^T: exactly for params; for gram up to the rounding of the Gram factor (eigh)
+    # W(0) = U0 V0^T: exactly for params; for gram up to the rounding of the narrow factor (scaled Gram matrix)
     W0 = U0 @ V0.T
     tol0 = 0.0 if method == "params" else 1e3 * EPS * np.linalg.norm(U0) * np.linalg.norm(V0)
     assert np.max(np.abs(run.W[0] - W0)) <= tol0
@@ -244,6 +245,27 @@ def test_wide_gram_method_matches_the_params_method(problem, span):
     assert relative_gap(gram.W, params.W) < 1e-6
     assert relative_gap(gram.P, params.U @ np.swapaxes(params.U, 1, 2)) < 1e-6
     assert relative_gap(gram.Q, params.V @ np.swapaxes(params.V, 1, 2)) < 1e-6
+
+
+@edges.covers("flow.gradient_flow")
+@settings(max_examples=edges.examples(50))
+@given(problem=problems(k_min_extra=(5, 197)))
+def test_wide_gram_start_is_the_product_to_its_own_accuracy(problem):
+    """At t = 0 the gram method's narrow factor (k > m + n, also in its row-space reduction)
+    must reproduce W0 = U0 V0^T to c eps |U0| |V0|, P0 to c eps |U0|^2 and Q0 to c eps |V0|^2,
+    however different |U0| and |V0| are (up to 1e10 apart here): the factor of the Gram
+    matrix scaled to unit diagonal errs by c eps |row i| |row j| in entry (i, j). (A factor of
+    the unscaled Gram matrix is off by eps (|U0|^2 + |V0|^2) in every block.)"""
+    Y, U0, V0, X = problem
+    m, k = U0.shape
+    n = V0.shape[0]
+    run = flow.gradient_flow(Y, U0, V0, [0.0], X=X, method="gram")
+    Ul, Vl = np.asarray(U0, LD), np.asarray(V0, LD)
+    c = 16 * (m + n) * k * EPS
+    nu, nv = np.linalg.norm(U0), np.linalg.norm(V0)
+    assert np.linalg.norm(run.W[0] - np.asarray(Ul @ Vl.T, float)) <= c * nu * nv
+    assert np.linalg.norm(run.P[0] - np.asarray(Ul @ Ul.T, float)) <= c * nu**2
+    assert np.linalg.norm(run.Q[0] - np.asarray(Vl @ Vl.T, float)) <= c * nv**2
 
 
 @edges.covers("flow.gram_rhs")

@@ -392,6 +392,65 @@ def test_adaptive_runs_descend_and_are_the_plain_loop_with_their_steps(problem, 
             assert local.beta <= const.beta(level) * (1 + 1e-9)
 
 
+@edges.covers("gd.gradient_descent", "gd.adaptive_gradient_descent")
+@settings(max_examples=edges.examples(40))
+@given(
+    m=st.integers(1, 4),
+    n=st.integers(1, 4),
+    k=st.integers(9, 200),
+    log_tilt=st.floats(-4.0, 4.0),
+    regression=st.booleans(),
+    seed=st.integers(0, 2**32 - 1),
+)
+def test_a_wide_start_keeps_W0_to_the_accuracy_of_the_product(m, n, k, log_tilt, regression, seed):
+    """The runs iterate a narrow factor Zs of [U0; V0] (k > m + n); its W0 must be U0 V0^T to
+    c eps |U0| |V0| even when |U0| / |V0| = 1e-8 .. 1e8. (The factor of the Gram matrix scaled
+    to unit diagonal errs by c eps |row i| |row j| in entry (i, j); a factor of the unscaled
+    Gram matrix is off by eps (|U0|^2 + |V0|^2), 1e8 times more here, and one large step
+    amplifies that: below.)"""
+    rng = np.random.default_rng(seed)
+    X = rng.standard_normal((m + 1, m)) if regression else None
+    Y = rng.standard_normal((m + 1 if regression else m, n))
+    tilt = 10.0**log_tilt
+    U0 = tilt * rng.standard_normal((m, k)) / np.sqrt(k)
+    V0 = rng.standard_normal((n, k)) / (tilt * np.sqrt(k))
+    exact = np.asarray(np.asarray(U0, LD) @ np.asarray(V0, LD).T, float)  # eps_LD k |U0||V0| << eps
+    c = 16 * (m + n) * k * EPS
+    for run in (
+        gd.gradient_descent(Y, U0, V0, 1.0, 0, X=X, store_factors=False),
+        gd.adaptive_gradient_descent(Y, U0, V0, 0, X=X, rule="local", store_factors=False),
+    ):
+        assert np.linalg.norm(run.W[0] - exact) <= c * np.linalg.norm(U0) * np.linalg.norm(V0)
+
+
+@edges.covers("gd.adaptive_gradient_descent")
+@pytest.mark.parametrize("seed", [0, 12, 43, 45, 49, 60])  # of seeds 0..299, those whose first step is huge
+def test_a_huge_line_search_step_from_an_imbalanced_start_is_taken_accurately(seed):
+    """|U0| ~ 0.02, |V0| ~ 100: the first line-search step makes |U1| |V1| 1e9 to 1e11 times |W1|
+    (the step lands where V1 is nearly orthogonal to V0). After it, the run's W1 must be the exact step's
+    (50-digit mpmath, the run's own step) to c eps |U1| |V1|: the rounding of the step itself.
+    A narrow factor of the unscaled Gram matrix missed this by 4e2 to 9e3 times (seen on
+    seeds 0..5), and in the case the thorough profile of the adaptive test above found, the next
+    line search then chose a step that, taken exactly, raised the loss from 2.9e3 to 2.4e10."""
+    rng = np.random.default_rng(seed)
+    X = 10 * rng.standard_normal((4, 3))
+    Y = 40 * rng.standard_normal((4, 1))
+    U0 = 1e-3 * rng.standard_normal((3, 50))
+    V0 = 14 * rng.standard_normal((1, 50))
+    run = gd.adaptive_gradient_descent(Y, U0, V0, 1, X=X, rule="line_search")
+    mpmath.mp.dps = 50
+    Um, Vm, Xm = (mpmath.matrix(a.tolist()) for a in (U0, V0, X))
+    eta = mpmath.mpf(float(run.step[0]))
+    G = Xm.T * (mpmath.matrix(Y.tolist()) - Xm * Um * Vm.T)
+    U1, V1 = Um + eta * G * Vm, Vm + eta * G.T * Um
+    W1 = np.array((U1 * V1.T).tolist(), dtype=float)
+    size = float(mpmath.norm(U1) * mpmath.norm(V1))
+    assert size > 1e3 * np.linalg.norm(W1)  # the step is huge and W1 a cancellation
+    c = 16 * (3 + 1) * EPS
+    assert np.linalg.norm(run.W[1] - W1) <= c * size
+    assert run.loss[1] < run.loss[0]
+
+
 # ----------------------------------------------------------------------------------
 # one step
 

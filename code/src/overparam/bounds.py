@@ -276,6 +276,12 @@ def singular_value(A, i: int) -> float:
 # ----------------------------------------------------------------------------------
 
 
+def _pos(x: float) -> float:
+    """max(x, 0) as a float, but +0.0 for x = -0.0 (an eigenvalue may be -0.0, and max(-0.0, 0.0)
+    is -0.0); nan stays nan, as with max."""
+    return 0.0 if x <= 0 else float(x)
+
+
 def _terms(Lam: np.ndarray, p: int, q: int) -> ImbalanceTerms:
     r"""Imbalance terms of a symmetric k x k ``Lam``: lund_+ from lambda_p(Lam), lund_- from lambda_q(-Lam).
 
@@ -285,10 +291,10 @@ def _terms(Lam: np.ndarray, p: int, q: int) -> ImbalanceTerms:
     ev = _eigs_desc(Lam)  # decreasing; the eigenvalues of -Lam are -ev[::-1]
     neg = -ev[::-1]
     return ImbalanceTerms(
-        lbar_plus=max(_lam(ev, 1), 0.0),
-        lbar_minus=max(_lam(neg, 1), 0.0),
-        lund_plus=max(_lam(ev, p), 0.0),
-        lund_minus=max(_lam(neg, q), 0.0),
+        lbar_plus=_pos(_lam(ev, 1)),
+        lbar_minus=_pos(_lam(neg, 1)),
+        lund_plus=_pos(_lam(ev, p)),
+        lund_minus=_pos(_lam(neg, q)),
     )
 
 

@@ -32,8 +32,11 @@ Two ways to integrate it are offered:
     \end{pmatrix}` the system reads :math:`\dot M = S M + M S` with
     :math:`S = \begin{pmatrix} 0 & G \\ G^\top & 0 \end{pmatrix}`, and
     :math:`M = Z_s Z_s^\top` holds for all time when :math:`\dot Z_s = S Z_s`.
-    The factor :math:`Z_s` is taken with at most :math:`m + n` columns from the
-    initial Gram matrix :math:`M_0 = Z_0 Z_0^\top`, :math:`Z_0 = [U_0; V_0]`.
+    The factor :math:`Z_s` has at most :math:`m + n` columns and
+    :math:`Z_s Z_s^\top = M_0 = Z_0 Z_0^\top`, :math:`Z_0 = [U_0; V_0]`: it is
+    built from the eigendecomposition of :math:`M_0` scaled to unit diagonal, which keeps
+    the accuracy :math:`\varepsilon \lVert U_0\rVert \lVert V_0\rVert` of :math:`W_0` even
+    when :math:`U_0` and :math:`V_0` differ much in size.
     Integrating :math:`(W, P, Q)` entry by entry would be unstable: a
     rounding error that leaves the set of rank-:math:`k` Gram matrices acts
     like an extra, tiny hidden unit, and tiny units grow exponentially while
@@ -172,32 +175,42 @@ def imbalance(U, V) -> np.ndarray:
 def _narrow_factor(Z0: np.ndarray) -> np.ndarray:
     """A factor Zs with Zs Zs^T = Z0 Z0^T and min(k, m + n) columns.
 
-    When k <= m + n, Z0 itself is already narrow. Otherwise the eigendecomposition
-    of the (m + n) x (m + n) Gram matrix gives one; rounding can make its
-    smallest eigenvalues slightly negative, and those are set to zero.
+    When k <= m + n, Z0 itself is already narrow. Otherwise Zs = D F, where D holds the
+    row norms of Z0 and F F^T is the eigendecomposition (negative rounding eigenvalues
+    set to zero) of the Gram matrix scaled to unit diagonal, D^-1 Z0 Z0^T D^-1. The
+    scaling makes the error of every block relative to its own rows: Zs Zs^T is
+    Z0 Z0^T up to c eps |row i| |row j| in entry (i, j), so U Vs^T keeps the accuracy
+    eps |U0| |V0| of U0 V0^T even when U0 and V0 differ much in size. (Without it the
+    error is eps (|U0|^2 + |V0|^2) in every block, which one large step of gradient
+    descent can amplify far beyond the size of W.) The cost is one Gram matrix and one
+    eigendecomposition of size m + n, several times less than a QR factorization of
+    the wide Z0^T.
     """
     size, k = Z0.shape
     if k <= size:
         return Z0
-    evals, evecs = np.linalg.eigh(Z0 @ Z0.T)
-    return evecs * np.sqrt(np.clip(evals, 0.0, None))
+    return _scaled_gram_factor(Z0 @ Z0.T, np.linalg.norm(Z0, axis=1))
 
 
-def _gram_blocks(U0: np.ndarray, V0: np.ndarray) -> np.ndarray:
-    """The Gram matrix Z0 Z0^T of Z0 = [U0; V0], block by block (no stacked copy of the wide factors)."""
-    m, n = U0.shape[0], V0.shape[0]
+def _narrow_factor_blocks(U0: np.ndarray, V0: np.ndarray) -> np.ndarray:
+    """_narrow_factor of [U0; V0] without a stacked copy of the wide factors (k may be 1e5)."""
+    m, k = U0.shape
+    n = V0.shape[0]
+    if k <= m + n:
+        return np.vstack([U0, V0])
     M = np.empty((m + n, m + n))
     M[:m, :m] = U0 @ U0.T
     M[:m, m:] = U0 @ V0.T
     M[m:, :m] = M[:m, m:].T
     M[m:, m:] = V0 @ V0.T
-    return M
+    return _scaled_gram_factor(M, np.concatenate([np.linalg.norm(U0, axis=1), np.linalg.norm(V0, axis=1)]))
 
 
-def _factor_of_gram(M: np.ndarray) -> np.ndarray:
-    """A factor F with F F^T = M (symmetric PSD up to rounding): eigenvectors scaled by the clipped square roots."""
-    evals, evecs = np.linalg.eigh(M)
-    return evecs * np.sqrt(np.clip(evals, 0.0, None))
+def _scaled_gram_factor(M: np.ndarray, d: np.ndarray) -> np.ndarray:
+    """D F with F F^T the clipped eigendecomposition of D^-1 M D^-1, D = diag(d) (row norms)."""
+    d = np.where(d > 0, d, 1.0)  # a zero row stays zero
+    evals, evecs = np.linalg.eigh(M / np.outer(d, d))
+    return d[:, None] * (evecs * np.sqrt(np.clip(evals, 0.0, None)))
 
 
 def _row_space_reduction(U0: np.ndarray, V0: np.ndarray, X: np.ndarray):
@@ -225,7 +238,7 @@ def _row_space_reduction(U0: np.ndarray, V0: np.ndarray, X: np.ndarray):
     if r == m:
         return None
     Phi_1 = Rt[:r].T
-    F = np.vstack([U0, V0]) if k <= m + n else _factor_of_gram(_gram_blocks(U0, V0))
+    F = _narrow_factor_blocks(U0, V0)
     F_U, F_V = F[:m], F[m:]
     A = Phi_1.T @ F_U
     F1 = np.vstack([A, F_V])
@@ -358,7 +371,7 @@ def gradient_flow(
         # Width-free: the flow of W, P, Q depends on U0, V0 only through the Gram
         # matrix M0 = Z0 Z0^T of Z0 = [U0; V0]. Integrate section 7's system in
         # square-root form M = Zs Zs^T with a factor Zs of width <= m + n.
-        Zs = np.vstack([U0, V0]) if k <= m + n else _factor_of_gram(_gram_blocks(U0, V0))
+        Zs = _narrow_factor_blocks(U0, V0)
         U_start, V_start = Zs[:m], Zs[m:]
         m_eff = m
     else:

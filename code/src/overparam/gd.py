@@ -91,7 +91,7 @@ import numpy as np
 from numpy.typing import ArrayLike
 
 from . import _validate as _v
-from .bounds import ImbalanceTerms
+from .bounds import ImbalanceTerms, _pos
 from .flow import _narrow_factor, check_problem
 
 __all__ = [
@@ -560,8 +560,8 @@ def local_constants(Y: ArrayLike, U: ArrayLike, V: ArrayLike, *, X: ArrayLike | 
     eP, eQ = np.linalg.eigvalsh(P), np.linalg.eigvalsh(Q)
     # rank U <= k: for k < m the smallest eigenvalue of U U^T is exactly 0 (eigvalsh
     # would return rounding noise of either sign, up to ~ m eps ||U||^2)
-    lam_m = max(float(eP[0]), 0.0) if k >= m else 0.0
-    lam_n = max(float(eQ[0]), 0.0) if k >= n else 0.0
+    lam_m = _pos(eP[0]) if k >= m else 0.0
+    lam_n = _pos(eQ[0]) if k >= n else 0.0
     E = _residual(Y, X, U @ V.T)
     G = _grad_factor(X, E)
     grad_sq = float(np.sum((G @ V) ** 2) + np.sum((U.T @ G) ** 2))
@@ -620,8 +620,8 @@ class _Spectra:
         t = ImbalanceTerms(
             lbar_plus=self.terms.lbar_plus + drift,
             lbar_minus=self.terms.lbar_minus + drift,
-            lund_plus=max(self.terms.lund_plus - drift, 0.0),
-            lund_minus=max(self.terms.lund_minus - drift, 0.0),
+            lund_plus=_pos(self.terms.lund_plus - drift),
+            lund_minus=_pos(self.terms.lund_minus - drift),
         )
         bu = _h(t.lbar_minus, t.lund_plus, max(self.sv(self.m) - d, 0.0))
         bv = _h(t.lbar_plus, t.lund_minus, max(self.sv(self.n) - d, 0.0))
@@ -841,10 +841,10 @@ def _spectra(Y, U0, V0, X) -> _Spectra:
     neg = -ev[::-1]
     lam = lambda arr, i: float(arr[i - 1]) if i <= arr.size else 0.0  # noqa: E731
     terms = ImbalanceTerms(
-        lbar_plus=max(lam(ev, 1), 0.0),
-        lbar_minus=max(lam(neg, 1), 0.0),
-        lund_plus=max(lam(ev, m), 0.0),
-        lund_minus=max(lam(neg, n), 0.0),
+        lbar_plus=_pos(lam(ev, 1)),
+        lbar_minus=_pos(lam(neg, 1)),
+        lund_plus=_pos(lam(ev, m)),
+        lund_minus=_pos(lam(neg, n)),
     )
     return _Spectra(
         s=s, sigma_x=sx, loss0=loss0, loss_star=loss_star,
