@@ -220,7 +220,12 @@ def test_gradient_flow_at_the_extremes_matches_an_independent_solve(problem, met
     # LSODA at rtol 1e-12 against DOP853 at rtol 1e-10 (atol at the state's own scale, see
     # scaled_atol): both accurate to ~1e-9 relative; escaping the saddle at the origin
     # amplifies early errors by up to ~1e2 (the existing tests see <= 1e-8 at moderate scales)
-    _, _, W_ref = reference_flow(Y, U0, V0, t, X=X, atol=scaled_atol(Y, U0, V0, 1e-12))
+    if span < 1e-12:
+        # over 1e-12 of the fastest time scale W moves by < 1e-12 of its scale: W(t) = W0 is the
+        # reference (LSODA returns nan for output times as small as 1e-299, which hypothesis draws)
+        W_ref = np.broadcast_to(U0 @ V0.T, run.W.shape)
+    else:
+        _, _, W_ref = reference_flow(Y, U0, V0, t, X=X, atol=scaled_atol(Y, U0, V0, 1e-12))
     assert relative_gap(run.W, W_ref) < 1e-6
 
 
