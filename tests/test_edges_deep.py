@@ -337,10 +337,11 @@ def test_two_layers_agree_with_the_two_layer_flow(m, n, extra, log_scale, t_end,
     ref = two_layer_flow(Y, U0, V0, t)  # the width-free Gram system: an independent integration
     assert edges.all_finite(run)
     # both solves carry the error of _layer_error; W = U V^T carries twice the relative error
-    # of a layer, each; the gap is measured against the size of W at each time
+    # of a layer, each, relative to |U| |V| (not to |W|: W(1) = 0.13 from layers of size 100,
+    # a cancellation, was drawn); the gap is measured against |U(t)| |V(t)| at each time
     tol = 4.0 * _layer_error(run.Ws)
     gap = np.linalg.norm(run.W - ref.W, axis=(1, 2))
-    size = np.linalg.norm(ref.W, axis=(1, 2)) + 1e-300
+    size = np.linalg.norm(run.Ws[0], axis=(1, 2)) * np.linalg.norm(run.Ws[1], axis=(1, 2)) + 1e-300
     assert np.all(gap <= tol * size), (gap / size, tol)
     np.testing.assert_allclose(run.loss, ref.loss, rtol=2 * tol, atol=1e-300 + 2 * tol * np.sqrt(ref.loss[0]) * float(size.max()))
 
@@ -403,11 +404,17 @@ def test_scalar_flow_induced_flow_and_hitting_time_agree(start, frac, long):
     x = deep.induced_flow(y, x0, d, t, rtol=rtol, atol=1e-12 * min(1.0, abs(x0)) + 1e-300)
     assert edges.all_finite(run) and np.all(np.isfinite(x))
     tol = L * 1e3 * rtol
-    # the product of the layer flow is the induced flow
-    assert np.all(np.abs(run.x - x) <= tol * (np.abs(x) + np.abs(run.x)) + 1e-300), (run.x, x)
+    # the product of the layer flow is the induced flow; once the layers fall far below atol
+    # (x -> 0 at an equilibrium: 1e-47 per layer at t = 1e6 was drawn, where the exact x
+    # underflows) each layer is only good to K atol absolutely, which moves x by at most
+    # L K atol max_l |w_l(t)|^(L - 1)
+    near_zero = L * 1e3 * atol * np.max(np.abs(run.w), axis=1) ** (L - 1)  # at each time
+    assert np.all(np.abs(run.x - x) <= tol * (np.abs(x) + np.abs(run.x)) + near_zero + 1e-300), (run.x, x)
     # the conserved d_l, relative to the squares that cancel
+    # (plus, for layers far below atol, their absolute error K atol: d moves by 2 K atol (|w_l+1| + |w_l|))
     dd = np.diff(run.w**2, axis=1) - d
-    assert np.all(np.abs(dd) <= 4 * tol * (run.w[:, 1:] ** 2 + run.w[:, :-1] ** 2) + 1e-300)
+    aw = np.abs(run.w)
+    assert np.all(np.abs(dd) <= 4 * tol * (aw[:, 1:] ** 2 + aw[:, :-1] ** 2) + 2e3 * atol * (aw[:, 1:] + aw[:, :-1]) + 1e-300)
     # the loss does not increase and x stays between x0 and y
     assert np.all(np.diff(run.loss) <= 2 * tol * run.loss[:-1])
     assert np.all((min(x0, y) - tol * abs(y) <= run.x) & (run.x <= max(x0, y) + tol * abs(y)))

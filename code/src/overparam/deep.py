@@ -470,19 +470,36 @@ def _offsets(d: np.ndarray) -> np.ndarray:
     return c - c.min()
 
 
+def _prod(values) -> tuple[float, int]:
+    """The product of positive floats as (mantissa, exponent): no overflow or underflow, and the
+    rounding error of plain multiplication (one eps per factor), not that of exp(sum(log))
+    (|log| eps, 18 eps for a product of 1e8)."""
+    m, ex = 1.0, 0
+    for v in values:
+        fm, fe = math.frexp(v)
+        m, e2 = math.frexp(m * fm)
+        ex += fe + e2
+    return m, ex
+
+
 def _delta(ax: float, e: list[float]) -> float:
     """The root delta >= 0 of prod_l (delta + e_l) = ax^2 (e_l >= 0, some e_l = 0), by Newton from the right.
 
     P(delta) = prod(delta + e_l) is increasing and convex on [0, inf) (all its roots are
     <= 0), so Newton's method from a point right of the root decreases monotonically to
     it. Two upper bounds of the root: |x|^(2/L) (every factor is >= delta) and
-    (x^2 / prod_{e_l > 0} e_l)^(1/k) with k the number of zero offsets. Everything is
-    computed in logarithms, so that x^2 may underflow: the Newton step is
-    (1 - x^2 / P) / sum_l 1 / (delta + e_l).
+    (x^2 / prod_{e_l > 0} e_l)^(1/k) with k the number of zero offsets. The start is
+    computed in logarithms, and the ratio x^2 / P of the Newton step
+    (1 - x^2 / P) / sum_l 1 / (delta + e_l) as mantissas and exponents (``_prod``), so
+    that x^2 may underflow or overflow and the root is still accurate to a few eps.
     """
     if ax <= 0.0:
         return 0.0
+    if not math.isfinite(ax):  # a trial stage of the solver may overflow; the step is rejected
+        return math.inf
     L = len(e)
+    if L == 1:  # e = [0]: the root is x^2 itself
+        return ax * ax
     log_x2 = 2.0 * math.log(ax)
     pos = [a for a in e if a > 0.0]
     k = L - len(pos)
@@ -492,8 +509,10 @@ def _delta(ax: float, e: list[float]) -> float:
     delta = math.exp(log_start)
     if delta == 0.0:  # the root underflows
         return 0.0
+    mx, ex = _prod([ax, ax])
     for _ in range(200):
-        ratio = math.exp(min(log_x2 - sum(math.log(delta + a) for a in e), 700.0))  # x^2 / P(delta)
+        mp, ep = _prod([delta + a for a in e])
+        ratio = math.ldexp(mx / mp, min(ex - ep, 1000))  # x^2 / P(delta), <= 1 right of the root
         step = (1.0 - ratio) / sum(1.0 / (delta + a) for a in e)
         new = delta - step
         if not new > 0.0:  # rounding took the iterate past 0: the root is tiny, halve instead
@@ -511,14 +530,17 @@ def _squares(x: float, e: np.ndarray) -> list[float]:
 
 
 def _rho(x: float, e: np.ndarray) -> float:
-    """sum_l prod_{j != l} s_j, each product formed in logarithms (no underflow for tiny x)."""
+    """sum_l prod_{j != l} s_j, each product formed as mantissa and exponent (no underflow for tiny x)."""
     s = _squares(x, e)
     L = len(s)
     total = 0.0
     for i in range(L):
         others = [s[j] for j in range(L) if j != i]
         if all(v > 0.0 for v in others):
-            total += math.exp(sum(math.log(v) for v in others))
+            if not all(math.isfinite(v) for v in others):
+                return math.inf  # an overflowing trial stage of the solver
+            m, ex = _prod(others)
+            total += math.ldexp(m, ex) if ex < 1024 else math.inf
     return total
 
 
@@ -621,7 +643,8 @@ def induced_flow(y, x0, d, t, *, rtol: float = 1e-10, atol: float = 1e-12) -> np
         def fun(z):
             # below the smallest normal float, x is 0 to double precision: freeze the rate
             # there (x itself, returned as sgn * exp(u), underflows to 0 as it should)
-            x = sgn * max(math.exp(z[0]), np.finfo(float).tiny)
+            # (exp(u) of a trial stage may overflow: inf makes the solver reject that step)
+            x = sgn * max(math.exp(z[0]) if z[0] < 709.0 else math.inf, np.finfo(float).tiny)
             return np.array([(y - x) * _rho(x, e) / x])
 
         states = integrate(fun, np.array([math.log(abs(x0))]), t, rtol, atol)
@@ -670,7 +693,13 @@ def hitting_time(y, x0, x1, d) -> float:
         return float(quad(integrand, lo, hi, **opts)[0])
 
     if x0 * x1 > 0.0:
-        return in_log(math.copysign(1.0, x1), math.log(abs(x0)), math.log(abs(x1)))
+        # over s = log(x / x0) from 0 to log(x1 / x0) = log1p((x1 - x0) / x0): for x1 within a few
+        # eps of x0, log|x1| - log|x0| rounds to 0 (T = 0 for a time of 1e-20), this does not
+        def integrand_rel(s_):
+            x = x0 * math.exp(s_)
+            return x / ((y - x) * _rho(x, e))
+
+        return float(quad(integrand_rel, 0.0, math.log1p((x1 - x0) / x0), **opts)[0])
     # the path crosses (or starts at) x = 0, with rho_d(0) > 0: the time from 0 to b is the
     # integral over u = log|x| from -inf to log|b|. Integrating over x itself missed the mass
     # of the integrand, packed near 0 when rho_d(0) is small, on the long interval to x1
