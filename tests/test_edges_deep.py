@@ -692,3 +692,24 @@ def test_local_rate_vector_field_and_margin_at_any_point(L, m, n, extra, log_sca
         # Weyl: any W' at least as close to Y has sigma_min(W') >= mu
         Wp = Y + rng.uniform(0, 1) * (W - Y)
         assert np.linalg.svd(Wp, compute_uv=False)[-1] >= mu - 1e-12 * (sv[0] + np.linalg.norm(W))
+
+
+@pytest.mark.parametrize("delta", [1e-16, 1e-14, 1e-12])
+def test_induced_flow_crosses_zero_when_the_flow_does(delta):
+    """Layers (1, -1, -1 + delta): rho_d(0) = 5e-32 .. 4e-24 > 0, so x crosses 0 towards y = -8.2,
+    but only at the time hitting_time gives (2.5e7 for delta = 1e-16, 1.4e5 for 1e-12). The
+    induced flow integrated x itself across 0 and returned y at t = 1e6 for delta = 1e-16 and
+    1e-14 (found by the thorough profile); it must agree with the layer flow on the side of 0."""
+    y = -8.208089952838256
+    w0 = np.array([1.0, -1.0, -1.0 + delta])
+    x0, d = float(np.prod(w0)), np.diff(w0**2)
+    assert deep.rate_factor(0.0, d) > 0.0
+    crossed = deep.hitting_time(y, x0, -1e-20, d) < 1e6  # the exact flow is below 0 at t = 1e6
+    x = deep.induced_flow(y, x0, d, [0.0, 1e6], rtol=1e-10, atol=1e-12)
+    run = deep.scalar_flow(y, w0, [0.0, 1e6], rtol=1e-10, atol=1e-12)
+    assert (x[-1] < 0.0) == crossed == (run.x[-1] < 0.0)
+    if crossed:
+        assert abs(x[-1] - y) <= 1e-8 * abs(y) and abs(run.x[-1] - y) <= 1e-8 * abs(y)
+    else:
+        # still on its way to 0: both tiny and positive, within the layer flow's atol-level error
+        assert 0.0 < x[-1] < 1e-20 and 0.0 < run.x[-1] < 1e-20

@@ -620,6 +620,10 @@ def induced_flow(y, x0, d, t, *, rtol: float = 1e-10, atol: float = 1e-12) -> np
         Tolerances of the solver. When x keeps its sign (``x0`` and ``y`` of the same
         sign, or :math:`\rho_d(0) = 0`) the flow is integrated in :math:`\log\lvert x\rvert`,
         so that both bound the error of :math:`\log\lvert x\rvert`, i.e. the relative error of x.
+        When x passes through 0 (:math:`\rho_d(0) > 0`), the time it gets there is
+        :func:`hitting_time` (which may be very long when :math:`\rho_d(0)` is tiny), the
+        stretch before it is integrated in :math:`\log\lvert x\rvert` and the one after it
+        from a tiny x of the sign of y, with ``atol`` below it.
 
     Returns
     -------
@@ -632,25 +636,52 @@ def induced_flow(y, x0, d, t, *, rtol: float = 1e-10, atol: float = 1e-12) -> np
     rtol = _v.positive_scalar("rtol", rtol)
     atol = _v.positive_scalar("atol", atol)
     e = _offsets(d)
-    if x0 != 0.0 and (x0 * y >= 0.0 or _rho(0.0, e) == 0.0):
-        # x keeps its sign: x = 0 is not on the way to y, or it is an equilibrium
-        # (rho_d(0) = 0). Integrate u = log|x|, u' = (y - x) rho_d(x) / x: in x itself an
-        # explicit step overshot through 0 once |x| fell below atol, and the run then
-        # converged to y instead of 0 (y of the other sign, balanced layers); and a tiny
-        # x0 (1e-24 for L = 4 layers of 1e-6) was below atol, so it was not followed at all.
-        sgn = math.copysign(1.0, x0)
+
+    def in_log(x_start: float, times: np.ndarray) -> np.ndarray:
+        # Integrate u = log|x|, u' = (y - x) rho_d(x) / x, on a stretch where x keeps the sign of
+        # x_start: in x itself an explicit step overshot through 0 once |x| fell below atol, and
+        # the run then converged to y instead of 0 (y of the other sign, balanced layers); and a
+        # tiny x0 (1e-24 for L = 4 layers of 1e-6) was below atol, so it was not followed at all.
+        sgn = math.copysign(1.0, x_start)
 
         def fun(z):
             # below the smallest normal float, x is 0 to double precision: freeze the rate
-            # there (x itself, returned as sgn * exp(u), underflows to 0 as it should)
-            # (exp(u) of a trial stage may overflow: inf makes the solver reject that step)
+            # there (x itself, returned as sgn * exp(u), underflows to 0 as it should);
+            # exp(u) of a trial stage may overflow: inf makes the solver reject that step
             x = sgn * max(math.exp(z[0]) if z[0] < 709.0 else math.inf, np.finfo(float).tiny)
             return np.array([(y - x) * _rho(x, e) / x])
 
-        states = integrate(fun, np.array([math.log(abs(x0))]), t, rtol, atol)
+        states = integrate(fun, np.array([math.log(abs(x_start))]), times, rtol, atol)
         return sgn * np.exp(states[:, 0])
-    states = integrate(lambda z: np.array([(y - z[0]) * _rho(float(z[0]), e)]), np.array([x0]), t, rtol, atol)
-    return states[:, 0]
+
+    rho0 = _rho(0.0, e)
+    if x0 != 0.0 and (x0 * y >= 0.0 or rho0 == 0.0):  # x keeps its sign
+        return in_log(x0, t)
+    if y == 0.0 or rho0 == 0.0:  # x0 = 0 is an equilibrium
+        return np.zeros_like(t)
+    # x passes through 0 (or leaves it) towards y, at the rate y rho_d(0) there, which may be
+    # tiny (1e-31 for layers that differ by 1e-16): integrating x itself, the solver stepped
+    # across 0 at once and returned y at t = 1e6, where the flow needs 2.5e7 to get there. So:
+    # in log|x| up to the exact time T0 of reaching 0 (hitting_time); then linearly, exact to
+    # first order, up to the time a tiny x_s is reached; from there in x itself, with
+    # atol below x_s (x now moves away from 0, monotonically towards y).
+    T0 = 0.0 if x0 == 0.0 else hitting_time(y, x0, 0.0, d)
+    x_s = 1e-30 * y  # small enough that rho_d(x_s) = rho_d(0) to 1e-12, so the linear stretch is exact
+    while _rho(x_s, e) > rho0 * (1.0 + 1e-12) and abs(x_s) > 1e-200 * abs(y):
+        x_s *= 1e-10
+    t_s = T0 + hitting_time(y, 0.0, x_s, d)
+    out = np.empty_like(t)
+    before, middle, after = t < T0, (t >= T0) & (t < t_s), t >= t_s
+    if np.any(before):
+        out[before] = in_log(x0, t[before])
+    out[middle] = x_s * (t[middle] - T0) / (t_s - T0)
+    if np.any(after):
+        states = integrate(
+            lambda z: np.array([(y - z[0]) * _rho(float(z[0]), e)]), np.array([x_s]), t[after] - t_s, rtol,
+            min(atol, rtol * abs(x_s)),
+        )
+        out[after] = states[:, 0]
+    return out
 
 
 def hitting_time(y, x0, x1, d) -> float:
@@ -699,7 +730,9 @@ def hitting_time(y, x0, x1, d) -> float:
             x = x0 * math.exp(s_)
             return x / ((y - x) * _rho(x, e))
 
-        return float(quad(integrand_rel, 0.0, math.log1p((x1 - x0) / x0), **opts)[0])
+        r = x1 / x0  # > 0; near 1 use log1p of the exactly computed difference, else log of the ratio
+        s_hi = math.log1p((x1 - x0) / x0) if abs(r - 1.0) < 0.5 else math.log(r)
+        return float(quad(integrand_rel, 0.0, s_hi, **opts)[0])
     # the path crosses (or starts at) x = 0, with rho_d(0) > 0: the time from 0 to b is the
     # integral over u = log|x| from -inf to log|b|. Integrating over x itself missed the mass
     # of the integrand, packed near 0 when rho_d(0) is small, on the long interval to x1
