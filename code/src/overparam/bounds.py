@@ -288,8 +288,12 @@ def _terms(Lam: np.ndarray, p: int, q: int) -> ImbalanceTerms:
     Matrix factorization: p = m, q = n. The talk's slide: p = n, q = m. Regression
     (section 5): ``Lam`` is the reduced imbalance D and p = r = rank(X).
     """
-    ev = _eigs_desc(Lam)  # decreasing; the eigenvalues of -Lam are -ev[::-1]
-    neg = -ev[::-1]
+    return _terms_from_spectrum(_eigs_desc(Lam), p, q)
+
+
+def _terms_from_spectrum(ev: np.ndarray, p: int, q: int) -> ImbalanceTerms:
+    """The imbalance terms from the eigenvalues ``ev`` of Lam in decreasing order (see ``_terms``)."""
+    neg = -ev[::-1]  # the eigenvalues of -Lam, decreasing
     return ImbalanceTerms(
         lbar_plus=_pos(_lam(ev, 1)),
         lbar_minus=_pos(_lam(neg, 1)),

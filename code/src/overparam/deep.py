@@ -498,8 +498,6 @@ def _delta(ax: float, e: list[float]) -> float:
     if not math.isfinite(ax):  # a trial stage of the solver may overflow; the step is rejected
         return math.inf
     L = len(e)
-    if L == 1:  # e = [0]: the root is x^2 itself
-        return ax * ax
     log_x2 = 2.0 * math.log(ax)
     pos = [a for a in e if a > 0.0]
     k = L - len(pos)
@@ -714,25 +712,21 @@ def hitting_time(y, x0, x1, d) -> float:
         )
     opts = {"epsabs": 0.0, "epsrel": 1e-11, "limit": 500}
 
-    def in_log(sgn: float, lo: float, hi: float) -> float:
-        """The time integral over sgn * exp(u), u from lo to hi (dx = x du)."""
+    def in_log(base: float, lo: float, hi: float) -> float:
+        """The time integral over x = base * exp(u), u from lo to hi (dx = x du)."""
 
         def integrand(u):
-            x = sgn * math.exp(u)
+            x = base * math.exp(u)
             return x / ((y - x) * _rho(x, e))
 
         return float(quad(integrand, lo, hi, **opts)[0])
 
     if x0 * x1 > 0.0:
-        # over s = log(x / x0) from 0 to log(x1 / x0) = log1p((x1 - x0) / x0): for x1 within a few
-        # eps of x0, log|x1| - log|x0| rounds to 0 (T = 0 for a time of 1e-20), this does not
-        def integrand_rel(s_):
-            x = x0 * math.exp(s_)
-            return x / ((y - x) * _rho(x, e))
-
-        r = x1 / x0  # > 0; near 1 use log1p of the exactly computed difference, else log of the ratio
-        s_hi = math.log1p((x1 - x0) / x0) if abs(r - 1.0) < 0.5 else math.log(r)
-        return float(quad(integrand_rel, 0.0, s_hi, **opts)[0])
+        # over u = log(x / x0) from 0 to log(x1 / x0): for x1 within a few eps of x0,
+        # log|x1| - log|x0| rounds to 0 (T = 0 for a time of 1e-20); near 1 log1p of the
+        # exactly computed difference does not, far from 1 the log of the ratio is as good
+        r = x1 / x0
+        return in_log(x0, 0.0, math.log1p((x1 - x0) / x0) if abs(r - 1.0) < 0.5 else math.log(r))
     # the path crosses (or starts at) x = 0, with rho_d(0) > 0: the time from 0 to b is the
     # integral over u = log|x| from -inf to log|b|. Integrating over x itself missed the mass
     # of the integrand, packed near 0 when rho_d(0) is small, on the long interval to x1

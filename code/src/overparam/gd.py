@@ -91,7 +91,7 @@ import numpy as np
 from numpy.typing import ArrayLike
 
 from . import _validate as _v
-from .bounds import ImbalanceTerms, _pos
+from .bounds import ImbalanceTerms, _pos, _terms_from_spectrum
 from .flow import _narrow_factor, check_problem
 
 __all__ = [
@@ -838,14 +838,7 @@ def _spectra(Y, U0, V0, X) -> _Spectra:
     loss0 = 0.5 * float(np.sum(E0 * E0))
     loss_star = min(loss_star, loss0)
     ev = _imbalance_spectrum(_narrow_factor(np.vstack([U0, V0])), m, k)  # largest first, length k
-    neg = -ev[::-1]
-    lam = lambda arr, i: float(arr[i - 1]) if i <= arr.size else 0.0  # noqa: E731
-    terms = ImbalanceTerms(
-        lbar_plus=_pos(lam(ev, 1)),
-        lbar_minus=_pos(lam(neg, 1)),
-        lund_plus=_pos(lam(ev, m)),
-        lund_minus=_pos(lam(neg, n)),
-    )
+    terms = _terms_from_spectrum(ev, m, n)
     return _Spectra(
         s=s, sigma_x=sx, loss0=loss0, loss_star=loss_star,
         theta_sv=np.linalg.svd(Theta, compute_uv=False), terms=terms, m=m, n=n,
