@@ -16,7 +16,7 @@ import math
 import mpmath
 import numpy as np
 import pytest
-from hypothesis import given, settings
+from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
 import edges
@@ -242,7 +242,7 @@ def _check_loss_below(loss, bound, W, Y, tol):
 
     An error dW in W moves the loss by at most ||Y - W|| ||dW|| + ||dW||^2 / 2; the flow is
     integrated at rtol = 1e-10 and its global error stays below ``tol`` relative to the
-    size of W (``tol`` is 1e3 times rtol: the global error of DOP853/Radau runs here is
+    size of W (``tol`` is 1e3 times rtol: the global error of DOP853/BDF runs here is
     1e-9 .. 1e-8 relative, see the agreement tests of test_deep.py at 1e-7).
     """
     size = np.linalg.norm(W, axis=(1, 2)) + np.linalg.norm(Y)
@@ -281,7 +281,7 @@ def deep_starts(draw, depths=(2, 3, 4), max_width=6):
 def _layer_error(Ws_t, rtol=1e-10, atol=1e-12, K=1e3):
     """A bound on the global error of the layers, relative to their size.
 
-    Per step DOP853 / Radau keep the local error below rtol |z| + atol per entry; the
+    Per step DOP853 / BDF keep the local error below rtol |z| + atol per entry; the
     global error of these contracting flows stays below K = 1e3 local errors (the
     existing agreement tests see 1e-8 at rtol = 1e-10). Relative to ||W_l||_F this is
     K (rtol + atol sqrt(size) / ||W_l||_F), largest for the smallest layer.
@@ -325,6 +325,10 @@ def test_deep_flow_conserves_and_descends_at_the_extremes(start):
 @given(
     m=st.integers(1, 3), n=st.integers(1, 3), extra=st.integers(0, 60), log_scale=LOG_SCALE, t_end=T_END, seed=SEED,
 )
+# drawn by the thorough profile: the Gram flow converged by t = 1 (start of size 1e4), BDF
+# then took steps of 2e5 on a field of rounding noise and failed near t = 9.4e5 before the
+# rest test came round; DOP853 could not take over there (overparam._ode)
+@example(m=1, n=2, extra=47, log_scale=3.994283821975065, t_end=1e6, seed=397)
 def test_two_layers_agree_with_the_two_layer_flow(m, n, extra, log_scale, t_end, seed):
     """L = 2 with [V0^T, U0] is overparam.flow.gradient_flow from (U0, V0), widths k = min(m, n) .. min(m, n) + 60."""
     k = min(m, n) + extra
@@ -595,7 +599,28 @@ def test_bounds_hold_along_homogeneous_flows(layers, noise, t_end):
     sigma_min(W_l(t))^2 >= beta_l, local_rate >= 2 rho_d(mu) at every point, up to the
     flow's error (_check_loss_below, _layer_error).
     """
-    s1, d, rng = layers
+    _check_bounds_along_a_homogeneous_flow(*layers, noise, t_end)
+
+
+def test_a_balanced_flow_that_leaves_a_saddle_late_is_integrated_to_the_end():
+    """The case the thorough profile found (seed 2 of homogeneous_layers): three balanced 2 x 2
+    layers, det W(0) < 0 < det Y, noise 10, t_end = 1e6.
+
+    The exact flow keeps the sign of det W and tends to a rank-one saddle; along the vanishing
+    direction each layer's singular value s obeys s' ~ -s^2 (|y_2| + s^3), so s ~ 1 / (|y_2| t)
+    Near t = 4e4 that field is below the rounding of the converged directions, the computed
+    flow crosses s = 0 and runs to Y on a time scale of 1e-4. The integrator's BDF stopped
+    there ("step size less than spacing between numbers"); it now hands the transient back
+    to DOP853 (overparam._ode). The bounds are upper bounds on the loss, so they hold for
+    either end point.
+    """
+    rng = _rng(2)
+    s1 = 10.0 * rng.uniform(0.0, 1.0, 2)  # the draws of homogeneous_layers for this case
+    d = 0.0 * rng.uniform(-1.0, 3.0, 2)
+    _check_bounds_along_a_homogeneous_flow(s1, d, rng, 10.0, 1e6)
+
+
+def _check_bounds_along_a_homogeneous_flow(s1, d, rng, noise, t_end):
     c = np.concatenate([[0.0], np.cumsum(d)])
     top = math.sqrt(float(np.max(s1**2)) + max(0.0, float(c.max()))) + 1e-300  # the largest layer (2-norm)
     if d.size >= 2 and (top > 10**0.5 or top < 1e-3):

@@ -201,7 +201,7 @@ def check_invariants(run, Y, U0, V0, X, method):
 @settings(max_examples=edges.examples(10))
 @given(problem=problems(), method=st.sampled_from(["gram", "params"]), t_end=T_END, frac=st.floats(0.0, 1.0))
 def test_gradient_flow_stays_finite_and_keeps_its_invariants_up_to_t_1e6(problem, method, t_end, frac):
-    """Default tolerances, t up to 1e6 (stiff: DOP853 hands over to Radau)."""
+    """Default tolerances, t up to 1e6 (stiff: DOP853 hands over to BDF)."""
     Y, U0, V0, X = problem
     t = np.array([0.0, frac * t_end, t_end])
     run = flow.gradient_flow(Y, U0, V0, t, X=X, method=method)
@@ -258,9 +258,9 @@ def test_wide_gram_method_matches_the_params_method(problem, span):
 def test_wide_gram_start_is_the_product_to_its_own_accuracy(problem):
     """At t = 0 the gram method's narrow factor (k > m + n, also in its row-space reduction)
     must reproduce W0 = U0 V0^T to c eps |U0| |V0|, P0 to c eps |U0|^2 and Q0 to c eps |V0|^2,
-    however different |U0| and |V0| are (up to 1e10 apart here): the factor of the Gram
-    matrix scaled to unit diagonal errs by c eps |row i| |row j| in entry (i, j). (A factor of
-    the unscaled Gram matrix is off by eps (|U0|^2 + |V0|^2) in every block.)"""
+    however different |U0| and |V0| are (up to 1e10 apart here): the QR factor errs by
+    c eps |row i| |row j| in entry (i, j). (A factor of the unscaled Gram matrix is off by
+    eps (|U0|^2 + |V0|^2) in every block.)"""
     Y, U0, V0, X = problem
     m, k = U0.shape
     n = V0.shape[0]

@@ -21,7 +21,7 @@ from __future__ import annotations
 
 import mpmath
 import numpy as np
-from hypothesis import given, settings
+from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
 import edges
@@ -199,6 +199,9 @@ def test_closed_form_matches_mpmath_at_all_scales_and_times(y, start, t, shape):
 
 @edges.covers("scalar.flow", "scalar.imbalance", "scalar.loss")
 @given(y=targets(), start=starts(), t=TIMES)
+# drawn by the thorough profile: converged by t = 30 with u v > 0, where the rest test's
+# +-1 perturbation does not change u v; it integrated rounding noise for minutes (overparam._ode)
+@example(y=211.06416934180936, start=(1, 0.9999998830384821), t=np.array([0.0, 1e6]))
 def test_flow_matches_the_closed_form_and_conserves_the_imbalance(y, start, t):
     u0, v0 = start
     S = max(abs(y), u0 * u0 + v0 * v0)

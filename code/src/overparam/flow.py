@@ -34,9 +34,12 @@ Two ways to integrate it are offered:
     :math:`M = Z_s Z_s^\top` holds for all time when :math:`\dot Z_s = S Z_s`.
     The factor :math:`Z_s` has at most :math:`m + n` columns and
     :math:`Z_s Z_s^\top = M_0 = Z_0 Z_0^\top`, :math:`Z_0 = [U_0; V_0]`: it is
-    built from the eigendecomposition of :math:`M_0` scaled to unit diagonal, which keeps
-    the accuracy :math:`\varepsilon \lVert U_0\rVert \lVert V_0\rVert` of :math:`W_0` even
-    when :math:`U_0` and :math:`V_0` differ much in size.
+    from the eigendecomposition of :math:`M_0` scaled to unit diagonal when the rows of
+    :math:`Z_0` are far from dependent, else :math:`R^\top` from a QR factorization
+    :math:`Z_0^\top = Q R`. Either keeps the accuracy
+    :math:`\varepsilon \lVert U_0\rVert \lVert V_0\rVert` of :math:`W_0` even when
+    :math:`U_0` and :math:`V_0` differ much in size, and neither adds components of more
+    than rounding size outside the row space of :math:`Z_0` (see ``_narrow_factor_blocks``).
     Integrating :math:`(W, P, Q)` entry by entry would be unstable: a
     rounding error that leaves the set of rank-:math:`k` Gram matrices acts
     like an extra, tiny hidden unit, and tiny units grow exponentially while
@@ -173,44 +176,68 @@ def imbalance(U, V) -> np.ndarray:
 
 
 def _narrow_factor(Z0: np.ndarray) -> np.ndarray:
-    """A factor Zs with Zs Zs^T = Z0 Z0^T and min(k, m + n) columns.
-
-    When k <= m + n, Z0 itself is already narrow. Otherwise Zs = D F, where D holds the
-    row norms of Z0 and F F^T is the eigendecomposition (negative rounding eigenvalues
-    set to zero) of the Gram matrix scaled to unit diagonal, D^-1 Z0 Z0^T D^-1. The
-    scaling makes the error of every block relative to its own rows: Zs Zs^T is
-    Z0 Z0^T up to c eps |row i| |row j| in entry (i, j), so U Vs^T keeps the accuracy
-    eps |U0| |V0| of U0 V0^T even when U0 and V0 differ much in size. (Without it the
-    error is eps (|U0|^2 + |V0|^2) in every block, which one large step of gradient
-    descent can amplify far beyond the size of W.) The cost is one Gram matrix and one
-    eigendecomposition of size m + n, several times less than a QR factorization of
-    the wide Z0^T.
-    """
+    """A factor Zs with Zs Zs^T = Z0 Z0^T and min(k, m + n) columns (see ``_narrow_factor_blocks``)."""
     size, k = Z0.shape
     if k <= size:
         return Z0
-    return _scaled_gram_factor(Z0 @ Z0.T, np.linalg.norm(Z0, axis=1))
+    return _narrow_factor_blocks(Z0[:1], Z0[1:])  # any split of the rows: the blocks are stacked again
+
+
+#: Smallest eigenvalue of the Gram matrix scaled to unit diagonal for which its eigen-factor is used.
+GRAM_FACTOR_MIN_EIG = 1e-4
+#: Columns of [U0; V0] per block of the blocked QR factorization in ``_narrow_factor_blocks``.
+QR_BLOCK = 4096
 
 
 def _narrow_factor_blocks(U0: np.ndarray, V0: np.ndarray) -> np.ndarray:
-    """_narrow_factor of [U0; V0] without a stacked copy of the wide factors (k may be 1e5)."""
+    """A factor Zs of the Gram matrix of Z0 = [U0; V0] with min(k, m + n) columns, accurate
+    row by row, without a stacked copy of the wide factors (k may be 1e5).
+
+    When k <= m + n, Z0 itself is already narrow. Otherwise, with D the row norms of Z0:
+
+    * if the Gram matrix scaled to unit diagonal, C = D^-1 Z0 Z0^T D^-1, has all its
+      eigenvalues above GRAM_FACTOR_MIN_EIG (the rows of Z0 are far from dependent, as for
+      random starts at large k), Zs = D F with F F^T its eigendecomposition. Zs is then
+      the exact factor of a start that differs from Z0 by about eps / sqrt(lambda_min(C))
+      <= 100 eps relative, row by row; entry (i, j) of Zs Zs^T errs by c eps |row i| |row j|,
+      so U Vs^T keeps the accuracy eps |U0| |V0| of U0 V0^T however different |U0| and |V0| are;
+    * otherwise Zs = R^T from a Householder QR factorization Z0^T = Q R, taken by blocks
+      of QR_BLOCK columns (R <- the R factor of [R; block^T]). It is backward stable row
+      by row: Zs = (Z0 + Delta) Q with each row of Delta below c eps times that row.
+
+    The eigen-factor alone is not enough when Z0 has (nearly) dependent rows, e.g. any
+    balanced start U0^T U0 = V0^T V0 with k > m + n: the zero eigenvalues of C come out
+    as +-eps, and their square roots put components of size sqrt(eps) |Z0| ~ 1e-8 |Z0|
+    into the rows, in directions Z0 does not have. W0 is still right to eps, but the
+    steps move those components like any perturbation of the start: gradient descent
+    with a line-search step of 4.7e7 (tests/test_edges_gd.py) ended 3e-3 (relative) away
+    from the same steps on (U0, V0). The QR factor costs about three times the
+    eigen-factor (m + n = 401, k = 1e5: 1.3 s against 0.36 s), hence the two cases.
+    """
     m, k = U0.shape
     n = V0.shape[0]
-    if k <= m + n:
+    size = m + n
+    if k <= size:
         return np.vstack([U0, V0])
-    M = np.empty((m + n, m + n))
+    M = np.empty((size, size))
     M[:m, :m] = U0 @ U0.T
     M[:m, m:] = U0 @ V0.T
     M[m:, :m] = M[:m, m:].T
     M[m:, m:] = V0 @ V0.T
-    return _scaled_gram_factor(M, np.concatenate([np.linalg.norm(U0, axis=1), np.linalg.norm(V0, axis=1)]))
-
-
-def _scaled_gram_factor(M: np.ndarray, d: np.ndarray) -> np.ndarray:
-    """D F with F F^T the clipped eigendecomposition of D^-1 M D^-1, D = diag(d) (row norms)."""
-    d = np.where(d > 0, d, 1.0)  # a zero row stays zero
-    evals, evecs = np.linalg.eigh(M / np.outer(d, d))
-    return d[:, None] * (evecs * np.sqrt(np.clip(evals, 0.0, None)))
+    d = np.sqrt(np.diag(M).copy())
+    if np.all(d > 0):
+        evals, evecs = np.linalg.eigh(M / np.outer(d, d))
+        if evals[0] > GRAM_FACTOR_MIN_EIG:
+            return d[:, None] * (evecs * np.sqrt(evals))
+    R = np.zeros((0, size))
+    for a in range(0, k, QR_BLOCK):
+        b = min(k, a + QR_BLOCK)
+        A = np.empty((R.shape[0] + b - a, size))
+        A[: R.shape[0]] = R
+        A[R.shape[0] :, :m] = U0[:, a:b].T
+        A[R.shape[0] :, m:] = V0[:, a:b].T
+        R = np.linalg.qr(A, mode="r")
+    return R.T
 
 
 def _row_space_reduction(U0: np.ndarray, V0: np.ndarray, X: np.ndarray):
