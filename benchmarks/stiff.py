@@ -1,6 +1,6 @@
 """Long stiff runs whose vector field is a cancellation: the Newton tolerance of the stiff method.
 
-Run (about 5 minutes, most of it in the runs with SciPy's default that hit the cap):
+Run (about 4 minutes, most of it in the runs with SciPy's default that hit the cap):
 
     .venv/bin/python benchmarks/stiff.py [--cap SECONDS]
 

@@ -607,7 +607,7 @@ def test_a_balanced_flow_that_leaves_a_saddle_late_is_integrated_to_the_end():
     layers, det W(0) < 0 < det Y, noise 10, t_end = 1e6.
 
     The exact flow keeps the sign of det W and tends to a rank-one saddle; along the vanishing
-    direction each layer's singular value s obeys s' ~ -s^2 (|y_2| + s^3), so s ~ 1 / (|y_2| t)
+    direction each layer's singular value s obeys s' ~ -s^2 (|y_2| + s^3), so s ~ 1 / (|y_2| t).
     Near t = 4e4 that field is below the rounding of the converged directions, the computed
     flow crosses s = 0 and runs to Y on a time scale of 1e-4. The integrator's BDF stopped
     there ("step size less than spacing between numbers"); it now hands the transient back

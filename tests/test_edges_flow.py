@@ -258,7 +258,8 @@ def test_wide_gram_method_matches_the_params_method(problem, span):
 def test_wide_gram_start_is_the_product_to_its_own_accuracy(problem):
     """At t = 0 the gram method's narrow factor (k > m + n, also in its row-space reduction)
     must reproduce W0 = U0 V0^T to c eps |U0| |V0|, P0 to c eps |U0|^2 and Q0 to c eps |V0|^2,
-    however different |U0| and |V0| are (up to 1e10 apart here): the QR factor errs by
+    however different |U0| and |V0| are (up to 1e10 apart here): the narrow factor (an
+    eigen-factor of the Gram matrix scaled to unit diagonal, or a QR factor) errs by
     c eps |row i| |row j| in entry (i, j). (A factor of the unscaled Gram matrix is off by
     eps (|U0|^2 + |V0|^2) in every block.)"""
     Y, U0, V0, X = problem

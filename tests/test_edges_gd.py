@@ -383,7 +383,8 @@ def _balanced_rank_one_problem():
     [U0; V0] has rank one), X of shape 1 x 1. The second line-search step grows perturbations
     ~1e5-fold. The width-free run started from a factor of the Gram matrix, whose rows had
     components of sqrt(eps) |Z0| outside the row space of [U0; V0], and missed the loop by 12
-    times the tolerance below; the QR factor (overparam.flow._narrow_factor) is within 1e-6 of it."""
+    times the tolerance below; with the QR factor (overparam.flow._narrow_factor_blocks) the gap
+    is 2e-7 of that tolerance."""
     rng = np.random.default_rng(70)
     C = 3.08 * rng.standard_normal((1, 50)) / np.sqrt(50)
     U0 = np.sign(rng.standard_normal()) * C
@@ -454,8 +455,9 @@ def test_adaptive_runs_descend_and_are_the_plain_loop_with_their_steps(problem, 
 )
 def test_a_wide_start_keeps_W0_to_the_accuracy_of_the_product(m, n, k, log_tilt, regression, seed):
     """The runs iterate a narrow factor Zs of [U0; V0] (k > m + n); its W0 must be U0 V0^T to
-    c eps |U0| |V0| even when |U0| / |V0| = 1e-8 .. 1e8. (The QR factor errs by c eps |row i|
-    |row j| in entry (i, j); a factor of the unscaled Gram matrix is off by
+    c eps |U0| |V0| even when |U0| / |V0| = 1e-8 .. 1e8. (The narrow factor, an eigen-factor of
+    the Gram matrix scaled to unit diagonal or a QR factor, errs by c eps |row i| |row j| in
+    entry (i, j); a factor of the unscaled Gram matrix is off by
     eps (|U0|^2 + |V0|^2), 1e8 times more here, and one large step amplifies that: below.)"""
     rng = np.random.default_rng(seed)
     X = rng.standard_normal((m + 1, m)) if regression else None
@@ -483,8 +485,8 @@ def test_a_huge_line_search_step_from_an_imbalanced_start_is_taken_accurately(se
     amplifies errors of eps |U1| |V1| by ~1e8, so no double-precision run follows exact
     arithmetic past it (in the case the thorough profile found, the second line-search step,
     taken exactly from the exact U1, V1, raises the loss from 2.9e3 to 1.2e5; the run, from its
-    own U1, V1, lowers it). That is why this test stops after the first step, and the adaptive
-    test above compares with the plain loop only to 1e-9 of the largest |U| |V| of the run."""
+    own U1, V1, lowers it). That is why this test stops after the first step, and why the adaptive
+    test above scales its comparison with the plain loop by step_amplification."""
     rng = np.random.default_rng(seed)
     X = 10 * rng.standard_normal((4, 3))
     Y = 40 * rng.standard_normal((4, 1))

@@ -224,7 +224,7 @@ def _narrow_factor_blocks(U0: np.ndarray, V0: np.ndarray) -> np.ndarray:
     M[:m, m:] = U0 @ V0.T
     M[m:, :m] = M[:m, m:].T
     M[m:, m:] = V0 @ V0.T
-    d = np.sqrt(np.diag(M).copy())
+    d = np.sqrt(np.diag(M))
     if np.all(d > 0):
         evals, evecs = np.linalg.eigh(M / np.outer(d, d))
         if evals[0] > GRAM_FACTOR_MIN_EIG:
