@@ -171,12 +171,16 @@ def test_orthogonal_start_with_too_few_active_columns_stalls_at_rank_one():
     data = rg.regression_data(6, 10, 2, rng, singular_values=[3.0, 2.0, 1.5, 1.0, 0.6, 0.0], noise=0.1)
     dec = rg.decompose(data.X, data.Y)
     U0, V0 = rg.orthogonal_initialization(data.X, 2, 8, rng, k_active=1, sigma_U=0.5, sigma_V=0.5, sigma_null=0.5)
-    # The plateau is a saddle: rounding errors (1e-16) leave it at rate ~0.26 and the
-    # flow escapes near t = 130. At t = 50 they are still below 1e-10.
+    # The exact flow reaches the plateau (the excess decays like e^{-0.32 t}: 5e-9 at t = 50)
+    # and stays there. The plateau is a saddle: rounding and integration errors, which also
+    # take W out of the row space of X, grow from it at rate ~0.26 and the computed flow
+    # escapes near t = 110. How far W has left the row space at a given time is decided by
+    # those errors (at t = 40 it is 7e-9 on one time grid, 2e-8 on another), so it is not
+    # asserted; the growth-factor test in test_edges_regression.py bounds such errors.
     run = gradient_flow(data.Y, U0, V0, [0.0, 50.0], X=data.X)
     s2 = np.linalg.svd(dec.Ytil, compute_uv=False)[1]
     assert abs(run.loss[-1] - dec.l_star - s2**2 / 2) < 1e-6
-    assert np.linalg.norm(dec.Phi_2.T @ run.W[-1]) < 1e-8  # W stays in the row space of X
+    assert np.linalg.norm(dec.Phi_2.T @ (U0 @ V0.T)) < 1e-14  # the start is in the row space
 
 
 def test_flow_limit_reports_a_start_that_does_not_converge():

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import matplotlib
 
 matplotlib.use("Agg")
@@ -33,7 +35,12 @@ def test_animation_html_is_deterministic_offline_and_has_alt_text():
     second = style.animation_html(anim, "demo", 'a "line" growing', dpi=20)
     plt.close(fig)
     assert first == second
-    assert 'id="_anim_imgdemo" alt="a &quot;line&quot; growing"' in first
+    assert 'id="_anim_imgdemo" src="data:image/png;base64,' in first
+    assert 'alt="a &quot;line&quot; growing"' in first
+    # without its script the player shows the first frame
+    img_src = re.search(r'id="_anim_imgdemo" src="([^"]+)"', first).group(1)
+    frame = re.search(r'frames\[0\] = "([^"]+)"', first).group(1).replace("\\\n", "")
+    assert img_src == frame and re.fullmatch(r"data:image/png;base64,[A-Za-z0-9+/=]+", img_src)
     assert "font-awesome" not in first and "https://" not in first and 'class="fa ' not in first
 
 

@@ -8,7 +8,9 @@ directives); the span may cover prose and code cells. The instructor edition tag
 every code cell inside a span with the cell tag `solution` (tools/execute_notebooks.py
 keeps the tags up to date). The student edition drops tagged cells, drops the
 prose of each span, leaves a short note where a solution was, and clears all
-outputs so that students run the notebooks themselves.
+outputs so that students run the notebooks themselves. The result is written as plain
+notebooks, like notebooks/ (tools/plain_notebooks.py: numbered theorems and exercises,
+references and formulas that JupyterLab, Colab and any notebook viewer render).
 """
 
 from __future__ import annotations
@@ -19,6 +21,8 @@ from pathlib import Path
 
 import nbformat
 import yaml
+
+import plain_notebooks
 
 ROOT = Path(__file__).resolve().parents[1]
 START = re.compile(r"```\{solution-start\}[^\n]*\n(?::[^\n]*\n)*```", re.MULTILINE)
@@ -132,11 +136,14 @@ def main(argv: list[str]) -> int:
     out = Path(argv[0])
     out.mkdir(parents=True, exist_ok=True)
     notebooks = [Path(a) for a in argv[1:]] or toc_notebooks()
+    book = plain_notebooks.Book()
+    converter = plain_notebooks.Converter(book)
+    chapters = {c.path.name: c for c in book.chapters.values()}
     for path in notebooks:
         nb = nbformat.read(path, as_version=4)
         student = student_copy(nb)
-        nbformat.write(student, out / path.name)
         removed = len(nb.cells) - len(student.cells)
+        nbformat.write(converter.convert(student, chapters[path.name]), out / path.name)
         print(f"{out / path.name}: {removed} solution cells removed")
     return 0
 

@@ -7,15 +7,16 @@ from __future__ import annotations
 
 import functools
 import importlib.resources
-import os
-import shutil
 import socketserver
+import sys
 import threading
 from pathlib import Path
 
 import pytest
 
-from book_site import CHROMIUM_ARGS, HTML, PageVisit, _QuietHandler
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+import chromium  # noqa: E402  (tests/chromium.py, shared with tests/lab)
+from book_site import HTML, PageVisit, _QuietHandler  # noqa: E402
 
 @pytest.fixture(scope="session")
 def site() -> str:
@@ -30,27 +31,10 @@ def site() -> str:
     server.server_close()
 
 
-def _chromium_path() -> str | None:
-    for candidate in (os.environ.get("CHROMIUM"), "chromium", "chromium-browser", "google-chrome"):
-        if candidate and shutil.which(candidate):
-            return shutil.which(candidate)
-    return None
-
-
 @pytest.fixture(scope="session")
 def browser():
-    path = _chromium_path()
-    if path is None:
-        message = "Chromium was not found (install Debian's `chromium` or set $CHROMIUM)"
-        if os.environ.get("CI") == "true":
-            pytest.fail(message + "; in CI the browser tests must run")
-        pytest.skip(message + "; skipping the browser tests outside CI")
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as pw:
-        chromium = pw.chromium.launch(executable_path=path, args=CHROMIUM_ARGS)
-        yield chromium
-        chromium.close()
+    with chromium.browser("the browser tests") as b:
+        yield b
 
 
 @pytest.fixture(scope="session")

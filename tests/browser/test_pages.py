@@ -4,7 +4,8 @@ For every page of the table of contents: math renders without MathJax errors,
 every image loads and has alt text, the console stays free of errors, nothing is
 fetched from another host, every internal link (and its #fragment) resolves, and
 screenshots at desktop and phone width are written to _build/screenshots/.
-Notebook pages also offer Binder, Live Code (Thebe) and the .ipynb download.
+Notebook pages also offer Binder, Colab, Live Code (Thebe) and the .ipynb download, the
+first two and the last for the chapter's reader notebook (notebooks/).
 """
 
 from __future__ import annotations
@@ -19,7 +20,7 @@ import pytest
 from bs4 import BeautifulSoup
 from PIL import Image
 
-from book_site import HTML, SCREENSHOTS, book_config, notebook_pages, toc_pages
+from book_site import HTML, ROOT, SCREENSHOTS, book_config, notebook_pages, toc_pages
 
 PAGES = toc_pages()
 NOTEBOOKS = notebook_pages()
@@ -97,19 +98,27 @@ def test_page_renders_cleanly(page, visit, site):
 
 
 @pytest.mark.parametrize("page", NOTEBOOKS)
-def test_notebook_page_offers_binder_thebe_and_download(page, visit):
+def test_notebook_page_offers_binder_colab_thebe_and_download_of_the_reader_notebook(page, visit):
+    """Binder, Colab and the .ipynb button open the chapter's reader notebook (notebooks/),
+    the plain version that JupyterLab and Colab render, not the MyST source."""
     config = book_config()
     repo = urlparse(config["repository"]["url"]).path.strip("/")
     branch = config["repository"]["branch"]
     binderhub = config["launch_buttons"]["binderhub_url"].rstrip("/")
-    expected = f"{binderhub}/v2/gh/{repo}/{branch}?urlpath=lab/tree/{page}.ipynb"
+    colab = config["launch_buttons"]["colab_url"].rstrip("/")
+    reader = f"notebooks/{page.split('/')[-1]}.ipynb"
+    assert (ROOT / reader).exists()
+    expected_binder = f"{binderhub}/v2/gh/{repo}/{branch}?urlpath=lab/tree/{reader}"
+    expected_colab = f"{colab}/github/{repo}/blob/{branch}/{reader}"
     p = visit(f"{page}.html").page
-    binder = p.evaluate("Array.from(document.querySelectorAll('a[href*=\"mybinder\"]')).map(a => a.href)")
-    assert expected in binder, f"Binder link {binder} is not {expected}"
+    links = p.evaluate("Array.from(document.querySelectorAll('a[href]')).map(a => a.href)")
+    assert expected_binder in links, f"no Binder link {expected_binder}"
+    assert expected_colab in links, f"no Colab link {expected_colab}"
+    assert not [h for h in links if ("mybinder" in h or "colab" in h) and "/chapters/" in h], "a launch link to the MyST source"
     assert p.locator("button.btn-launch-thebe").count() == 1, "no Live Code (Thebe) button"
     downloads = p.evaluate("Array.from(document.querySelectorAll('a[href$=\".ipynb\"]')).map(a => a.getAttribute('href'))")
-    assert any(d.endswith(f"_sources/{page}.ipynb") for d in downloads), f"no .ipynb download among {downloads}"
-    assert (HTML / "_sources" / f"{page}.ipynb").exists()
+    assert f"../{reader}" in downloads, f"no download of {reader} among {downloads}"
+    assert (HTML / reader).read_bytes() == (ROOT / reader).read_bytes()
 
 
 def test_every_figure_has_an_opaque_background():

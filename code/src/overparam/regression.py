@@ -420,12 +420,29 @@ def random_initialization(
     return gaussian_initialization(m, n, k, rng, sigma_U=scale, sigma_V=scale)
 
 
-def _orthonormal_columns(rows: int, cols: int, rng: np.random.Generator) -> np.ndarray:
-    """A Haar-random rows x cols matrix with orthonormal columns (cols <= rows)."""
-    Q, R = np.linalg.qr(rng.standard_normal((rows, cols)))
+def _orthonormalize(A: np.ndarray) -> np.ndarray:
+    """The Q factor of A = QR with diag(R) >= 0: unique when A has full column rank."""
+    Q, R = np.linalg.qr(A)
     signs = np.sign(np.diag(R))
     signs[signs == 0] = 1.0
     return Q * signs
+
+
+def _orthonormal_columns(rows: int, cols: int, rng: np.random.Generator) -> np.ndarray:
+    """A Haar-random rows x cols matrix with orthonormal columns (cols <= rows)."""
+    return _orthonormalize(rng.standard_normal((rows, cols)))
+
+
+def _project(basis: np.ndarray, G: np.ndarray) -> np.ndarray:
+    """basis basis^T G: the projection of G onto the span of the orthonormal columns of basis.
+
+    Random starts inside a subspace are drawn in the coordinates of R^m and projected,
+    never as ``basis @ (draw)``: the SVD fixes a basis only up to signs, and up to
+    rotations inside repeated singular values (data with Sigma_x = I leave it entirely
+    free), so the draw would depend on the LAPACK kernels. The projection does not, and
+    a projected standard Gaussian is a standard Gaussian in the subspace.
+    """
+    return basis @ (basis.T @ G)
 
 
 def balanced_initialization(
@@ -437,8 +454,10 @@ def balanced_initialization(
     :math:`H \sigma G` with :math:`H` a random matrix with orthonormal columns
     (:math:`H^\top H = I`), so that the two Gram matrices in :math:`\mathbb{R}^{k \times k}`
     agree. If ``X`` is given (and :math:`m \ge n`), :math:`H` is taken inside the row space
-    of :math:`X`, :math:`H = \Phi_1 H_1`; then :math:`U_2(0) = 0` and also
-    :math:`D = U_1^\top U_1 - V^\top V = 0` (book: chapter 5).
+    of :math:`X`: the orthonormalized projection :math:`P_1 G'` of a standard normal
+    :math:`G'` (m x n), :math:`P_1 = \Phi_1\Phi_1^\top`, which is Haar-distributed in the
+    row space and does not depend on the basis the SVD chose; then :math:`U_2(0) = 0` and
+    also :math:`D = U_1^\top U_1 - V^\top V = 0` (book: chapter 5).
 
     Parameters
     ----------
@@ -469,7 +488,8 @@ def balanced_initialization(
     if dec.rank < n:
         raise ValueError(f"X has rank {dec.rank} < n = {n}: no balanced start has U0 inside the row space of X")
     V0 = sigma * rng.standard_normal((n, k))
-    return dec.Phi_1 @ (_orthonormal_columns(dec.rank, n, rng) @ V0), V0
+    H = _orthonormalize(_project(dec.Phi_1, rng.standard_normal((m, n))))
+    return H @ V0, V0
 
 
 def orthogonal_initialization(
@@ -496,7 +516,11 @@ def orthogonal_initialization(
         U_2(0) = \sigma_0 G_3 R_0^\top, \quad U(0) = \Phi_1 U_1(0) + \Phi_2 U_2(0),
 
     with standard normal :math:`G_1` (r x k_a), :math:`G_2` (n x k_a), :math:`G_3`
-    ((m - r) x k_0). The rows of :math:`U_1(0)` and :math:`V(0)` lie in the span of
+    ((m - r) x k_0). (The parts in the row and null spaces are drawn as projections,
+    :math:`\Phi_1 G_1 = P_1 G_1'` and :math:`\Phi_2 G_3 = P_2 G_3'` with standard normal
+    :math:`G_1'` (m x k_a), :math:`G_3'` (m x k_0) and the projectors
+    :math:`P_i = \Phi_i\Phi_i^\top`: the same distribution, and a draw that does not depend
+    on the basis the SVD chose.) The rows of :math:`U_1(0)` and :math:`V(0)` lie in the span of
     :math:`R_a`, those of :math:`U_2(0)` in the span of :math:`R_0`, and
     :math:`R_a^\top R_0 = 0` gives both conditions (book: chapter 6, the
     orthogonal-initialization proposition). The flow keeps the rows of :math:`U_1` and
@@ -548,10 +572,10 @@ def orthogonal_initialization(
     k_null = min(m - r, k - k_active)
     R = _orthonormal_columns(k, k_active + k_null, rng)
     R_a, R_0 = R[:, :k_active], R[:, k_active:]
-    U1 = sigma_U * rng.standard_normal((r, k_active)) @ R_a.T
+    U1 = sigma_U * _project(dec.Phi_1, rng.standard_normal((m, k_active))) @ R_a.T
     V0 = sigma_V * rng.standard_normal((n, k_active)) @ R_a.T
-    U2 = sigma_null * rng.standard_normal((m - r, k_null)) @ R_0.T
-    return dec.Phi_1 @ U1 + dec.Phi_2 @ U2, V0
+    U2 = sigma_null * _project(dec.Phi_2, rng.standard_normal((m, k_null))) @ R_0.T
+    return U1 + U2, V0
 
 
 # ---------------------------------------------------------------------------

@@ -115,8 +115,9 @@ def animation_html(animation, name: str, alt: str, *, dpi: int = 60, default_mod
     Wraps :meth:`matplotlib.animation.Animation.to_jshtml` (frames embedded as
     PNGs, a JavaScript player, no kernel needed) and makes the result fit for the
     book: the random element id becomes ``name`` (so the output is the same on
-    every run), the frame image gets the alt text ``alt``, and the player's
-    icons are plain characters instead of a stylesheet fetched from a CDN.
+    every run), the frame image gets the alt text ``alt`` and shows the first frame
+    even where the player's script does not run, and the player's icons are plain
+    characters instead of a stylesheet fetched from a CDN.
 
     Parameters
     ----------
@@ -148,6 +149,14 @@ def animation_html(animation, name: str, alt: str, *, dpi: int = 60, default_mod
         raise RuntimeError("unexpected to_jshtml output: no image element found")
     html = html.replace(found.group(1), name)
     html = html.replace(f'id="_anim_img{name}"', f'id="_anim_img{name}" alt="{html_escape(alt, quote=True)}"')
+    # Where scripts do not run (JupyterLab does not run those of saved outputs until the
+    # notebook is trusted), the player is inert: its image shows the first frame, not nothing.
+    # (the frames are JavaScript strings continued over lines with a backslash)
+    first_frame = re.search(r'frames\[0\] = "(data:image/png;base64,[A-Za-z0-9+/=\\\n]+)"', html)
+    if first_frame is None:  # pragma: no cover - matplotlib's template changed
+        raise RuntimeError("unexpected to_jshtml output: no first frame found")
+    src = first_frame.group(1).replace("\\\n", "")
+    html = html.replace(f'id="_anim_img{name}"', f'id="_anim_img{name}" src="{src}"', 1)
     html = re.sub(r"<link[^>]*font-awesome[^>]*>", "", html)
     for css_class, glyph in _PLAYER_ICONS.items():
         html = html.replace(f'<i class="{css_class}"></i>', f'<span aria-hidden="true">{glyph}</span>')
