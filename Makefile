@@ -110,8 +110,9 @@ test-lab: $(LAB_STAMP)
 	  -p no:cacheprovider $(READER_NOTEBOOKS)
 	$(OFFLINE) $(LAB_BIN)/python -m pytest -p no:cacheprovider --confcutdir=tests/lab tests/lab
 
+# (as root, e.g. in a container, JupyterLab needs --allow-root)
 lab: $(LAB_STAMP)
-	cd notebooks && $(NB_ENV) ../$(LAB_BIN)/jupyter lab
+	cd notebooks && $(NB_ENV) ../$(LAB_BIN)/jupyter lab $(if $(filter 0,$(shell id -u)),--allow-root)
 
 notebooks: $(STAMP)
 	$(NB_ENV) $(BIN)/python tools/execute_notebooks.py $(NOTEBOOKS)
