@@ -119,7 +119,6 @@ class Chapter:
     doc: str  # "chapters/05_regression"
     number: int  # 5
     path: Path
-    title: str = ""
 
 
 @dataclass
@@ -166,8 +165,6 @@ class Book:
                     self.chapters[doc] = Chapter(doc, number, path)
         for doc in [toc["root"]] + [e["file"] for p in toc.get("parts", []) for e in p.get("chapters", [])]:
             self.pages[doc] = self._page_title(doc)
-        for chapter in self.chapters.values():
-            chapter.title = self.pages[chapter.doc]
         self.bib = pybtex.database.parse_file(str(root / "references.bib"))
         self.targets: dict[str, Target] = {}
         for chapter in self.chapters.values():

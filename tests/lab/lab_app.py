@@ -37,6 +37,7 @@ import json
 import os
 import re
 import secrets
+import shutil
 import socket
 import subprocess
 import sys
@@ -45,6 +46,8 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import unquote, urlparse
+
+import nbformat
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 import chromium  # noqa: E402  (tests/chromium.py, shared with the browser tests)
@@ -244,13 +247,12 @@ def jupyterlab(root: Path, python: str = sys.executable):
             server.wait(timeout=20)
         except subprocess.TimeoutExpired:
             server.kill()
+        shutil.rmtree(work, ignore_errors=True)
 
 
 def render(browser, base: str, token: str, folder: Path, name: str, screenshot: Path | None = None, timeout: float = 90.0) -> Report:
     """Open ``name`` in JupyterLab, open every collapsed section, wait until every cell is
     rendered and MathJax is done, and report what did not render."""
-    import nbformat
-
     nb = nbformat.read(folder / name, as_version=4)
     expected_cells = len(nb.cells)
     expected_collapsed = sum(bool(c.metadata.get("jp-MarkdownHeadingCollapsed")) for c in nb.cells)
@@ -311,8 +313,6 @@ def render(browser, base: str, token: str, folder: Path, name: str, screenshot: 
 
 def survey(folder: Path) -> dict[str, Report]:
     """Render every notebook in ``folder`` (a copy, so that nothing is written to it)."""
-    import shutil
-
     from playwright.sync_api import sync_playwright
 
     path = chromium.chromium_path()
