@@ -231,7 +231,7 @@ def test_bad_inputs():
         bounds.rate_from_terms(bounds.ImbalanceTerms(0.0, 0.0, 0.0, 0.0), (0.0, 0.0))
 
 
-# --- regression (data X): statements section 5 -----------------------------------
+# --- regression (data X): chapter 5, thm-regression-rate -----------------------------------
 
 
 def test_regression_with_identity_data_is_matrix_factorization():

@@ -4,7 +4,7 @@ Every public function of ``overparam.gd`` gets one valid call (run, and mutated
 argument by argument, by ``test_edges_generic.py``), hand-written bad inputs, and
 hypothesis property tests over scales 1e-6 .. 1e4 (factors and data), imbalance from
 exactly 0 to large (a tilt U0 -> c U0, V0 -> V0 / c with c up to 1e3), widths from
-min(m, n) to 200, and steps from tiny to the largest the statements allow.
+min(m, n) to 200, and steps from tiny to the largest the theorems of chapter 8 allow.
 
 Independent references used here: the literal gradient-descent loop on (U, V) (not the
 package's width-free iteration), one explicit step evaluated in extended precision

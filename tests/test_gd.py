@@ -4,7 +4,7 @@
 - gradient descent at t = j * eta converges to overparam.flow.gradient_flow with order 1;
 - the imbalance moves by exactly eta^2 (V^T G^T G V - U^T G G^T U) per step
   (prop-gd-imbalance-step), and by at most 2 eta (l_0 - l_J) in total (prop-gd-drift);
-- the loss along the gradient is the quartic of loss_along_gradient (prop-gd-quartic),
+- the loss along the gradient is the quartic of loss_along_gradient (eq-gd-quartic),
   bounded by the one-step lemma (lem-gd-one-step);
 - the upper Gram bound ||U||_2^2 <= (lbar_+ + sqrt(lbar_+^2 + 4 sigma_1(W)^2)) / 2 (lem-gd-gram);
 - the linear-rate theorem (thm-gd-linear-rate) on random instances, for the fixed step

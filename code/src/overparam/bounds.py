@@ -174,7 +174,7 @@ class _RegressionParts(NamedTuple):
 
 
 def _regression_parts(Y: Any, U0: Any, V0: Any, X: Any) -> _RegressionParts:
-    """The pieces of the regression bound (statements, section 5), validated."""
+    """The pieces of the regression bound (book: chapter 5, thm-regression-rate), validated."""
     from .regression import decompose, reduced_imbalance  # late import: regression imports flow, not bounds
 
     Y, U0, V0, X = check_problem(Y, U0, V0, X)

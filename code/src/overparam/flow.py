@@ -18,8 +18,8 @@ Two ways to integrate it are offered:
 
 ``method="gram"``
     integrates the closed, width-free system for :math:`P = U U^\top`,
-    :math:`Q = V V^\top`, :math:`W = U V^\top` (book: notation page, "a
-    width-free form of the flow"):
+    :math:`Q = V V^\top`, :math:`W = U V^\top` (book: appendix "Computing the
+    flow fast", section "The flow depends on the start only through a Gram matrix"):
 
     .. math::
 
@@ -28,13 +28,13 @@ Two ways to integrate it are offered:
         \dot Q = G^\top W + W^\top G .
 
     Its size does not depend on the width :math:`k`. It is integrated in
-    square-root form: with :math:`M = \begin{pmatrix} P & W \\ W^\top & Q
-    \end{pmatrix}` the system reads :math:`\dot M = S M + M S` with
+    square-root form: with :math:`K = \begin{pmatrix} P & W \\ W^\top & Q
+    \end{pmatrix}` the system reads :math:`\dot K = S K + K S` with
     :math:`S = \begin{pmatrix} 0 & G \\ G^\top & 0 \end{pmatrix}`, and
-    :math:`M = Z_s Z_s^\top` holds for all time when :math:`\dot Z_s = S Z_s`.
+    :math:`K = Z_s Z_s^\top` holds for all time when :math:`\dot Z_s = S Z_s`.
     The factor :math:`Z_s` has at most :math:`m + n` columns and
-    :math:`Z_s Z_s^\top = M_0 = Z_0 Z_0^\top`, :math:`Z_0 = [U_0; V_0]`: it is
-    from the eigendecomposition of :math:`M_0` scaled to unit diagonal when the rows of
+    :math:`Z_s Z_s^\top = K_0 = Z_0 Z_0^\top`, :math:`Z_0 = [U_0; V_0]`: it is
+    from the eigendecomposition of :math:`K_0` scaled to unit diagonal when the rows of
     :math:`Z_0` are far from dependent, else :math:`R^\top` from a QR factorization
     :math:`Z_0^\top = Q R`. Either keeps the accuracy
     :math:`\varepsilon \lVert U_0\rVert \lVert V_0\rVert` of :math:`W_0` even when
@@ -283,7 +283,7 @@ def _row_space_reduction(U0: np.ndarray, V0: np.ndarray, X: np.ndarray):
 
 
 def gram_rhs(W, P, Q, Y, *, X=None):
-    r"""Right-hand side of the width-free system (book: notation page, section 7 of the statements).
+    r"""Right-hand side of the width-free system (book: appendix "Computing the flow fast").
 
     .. math::
 
@@ -397,7 +397,7 @@ def gradient_flow(
     elif method == "gram":
         # Width-free: the flow of W, P, Q depends on U0, V0 only through the Gram
         # matrix M0 = Z0 Z0^T of Z0 = [U0; V0]. Integrate section 7's system in
-        # square-root form M = Zs Zs^T with a factor Zs of width <= m + n.
+        # square-root form K = Zs Zs^T with a factor Zs of width <= m + n.
         Zs = _narrow_factor_blocks(U0, V0)
         U_start, V_start = Zs[:m], Zs[m:]
         m_eff = m

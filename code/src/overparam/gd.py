@@ -300,7 +300,7 @@ def loss_along_gradient(Y: ArrayLike, U: ArrayLike, V: ArrayLike, *, X: ArrayLik
           + \eta^2\big(\tfrac12\lVert B_1\rVert_F^2 - \langle E, B_2\rangle\big)
           + \eta^3 \langle B_1, B_2\rangle + \tfrac{\eta^4}{2}\lVert B_2\rVert_F^2
 
-    (book: chapter 8, ``prop-gd-quartic``).
+    (book: chapter 8, ``eq-gd-quartic`` in ``lem-gd-one-step``).
 
     Parameters
     ----------
@@ -1063,7 +1063,7 @@ def adaptive_gradient_descent(
 ) -> GDTrajectory:
     r"""Gradient descent with a step chosen afresh at every iterate.
 
-    Three rules (book: chapter 8, ``prop-gd-adaptive`` and ``prop-gd-quartic``):
+    Three rules (book: chapter 8, ``prop-gd-adaptive`` and ``eq-gd-quartic`` in ``lem-gd-one-step``):
 
     ``"loss"``
         :math:`\eta_j = \arg\max_\eta \eta\,\Phi(\eta; \ell_j)`: the step that minimizes

@@ -2,7 +2,7 @@ r"""The scalar warm-up: :math:`\ell(u, v) = \tfrac12 (y - uv)^2`.
 
 Everything here is the :math:`m = n = k = 1` case of :mod:`overparam.flow`,
 written out so that the chapters can look at each piece (book: chapter 1,
-"The scalar warm-up", and the statements of the notation page):
+"The scalar warm-up", and the notation page):
 
 * the loss and its negative gradient, the vector field of the flow
   :math:`\dot u = (y - uv) v`, :math:`\dot v = (y - uv) u`;
