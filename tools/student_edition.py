@@ -1,22 +1,30 @@
 """Write the student edition of the notebooks: the same chapters with every solution removed.
 
-Usage: python tools/student_edition.py OUTDIR [NOTEBOOK ...]
+Usage: python tools/student_edition.py OUTDIR [NOTEBOOK ...] [--clear-outputs] [--no-zip]
 (default: every chapter listed in _toc.yml).
+
+Writes OUTDIR/NN_name.ipynb for each chapter and OUTDIR/student-notebooks.zip (those
+notebooks and a README.txt for students). `--clear-outputs` also clears the outputs of
+the cells that are kept, for an instructor who wants students to run everything
+themselves; `--no-zip` skips the zip.
 
 Solutions are written as a `solution-start` ... `solution-end` span (MyST gated
 directives); the span may cover prose and code cells. The instructor edition tags
 every code cell inside a span with the cell tag `solution` (tools/execute_notebooks.py
 keeps the tags up to date). The student edition drops tagged cells, drops the
-prose of each span, leaves a short note where a solution was, and clears all
-outputs so that students run the notebooks themselves. The result is written as plain
+prose of each span and leaves a short note where a solution was. The outputs of the
+cells that are kept stay (the example figures), unless `--clear-outputs` is given; the
+outputs of removed solution cells go with them. The result is written as plain
 notebooks, like notebooks/ (tools/plain_notebooks.py: numbered theorems and exercises,
 references and formulas that JupyterLab, Colab and any notebook viewer render).
 """
 
 from __future__ import annotations
 
+import argparse
 import re
 import sys
+import zipfile
 from pathlib import Path
 
 import nbformat
@@ -29,6 +37,36 @@ START = re.compile(r"```\{solution-start\}[^\n]*\n(?::[^\n]*\n)*```", re.MULTILI
 END = re.compile(r"```\{solution-end\}\s*\n```", re.MULTILINE)
 NOTE = "*The solution is in the instructor edition of this notebook.*"
 TAG = "solution"
+ZIP_NAME = "student-notebooks.zip"
+ZIP_FOLDER = "student-notebooks"  # the folder the zip unpacks into
+# a fixed time stamp in the zip, so that the same notebooks give the same zip
+ZIP_DATE = (2026, 1, 1, 0, 0, 0)
+README = """\
+Gradient Flow in Overparameterized Linear Models: student notebooks
+====================================================================
+
+One Jupyter notebook per chapter of the book
+(https://overparam-book.github.io/gradient-flow-book/). Each has the chapter's text,
+code and example figures; the solutions to the exercises are left out. Where a
+solution was, a note says so: the solutions are in the instructor edition of the
+notebooks and in the online book.
+
+How to open them
+----------------
+- Google Colab: https://colab.research.google.com, then File > Upload notebook. The
+  first code cell installs the book's helper package, `overparam`, when it runs in
+  Colab.
+- On your own computer (Python 3.10 or newer):
+      python -m venv venv
+      source venv/bin/activate          (Windows: venv\\Scripts\\activate)
+      pip install jupyterlab numpy scipy sympy matplotlib
+      pip install "overparam @ git+https://github.com/overparam-book/gradient-flow-book@main#subdirectory=code"
+      jupyter lab
+  and open the notebooks from the folder you unpacked.
+
+The saved outputs show what each cell should print; run the cells from top to bottom
+(Run > Run All Cells) to reproduce them, then work on the exercises in new cells.
+"""
 
 
 def _scan(text: str, inside: bool) -> bool:
@@ -97,8 +135,8 @@ def _strip_spans(text: str, inside: bool) -> tuple[str, bool]:
             inside = True
 
 
-def student_copy(nb):
-    """A new notebook without solutions and without outputs."""
+def student_copy(nb, clear_outputs: bool = False):
+    """A new notebook without solutions; the kept code cells keep their outputs unless ``clear_outputs``."""
     student = nbformat.v4.new_notebook(metadata=nb.metadata)
     inside = False
     for cell in nb.cells:
@@ -106,6 +144,9 @@ def student_copy(nb):
             if inside or TAG in cell.metadata.get("tags", []):
                 continue
             copy = nbformat.v4.new_code_cell(cell.source, metadata=dict(cell.metadata))
+            if not clear_outputs:
+                copy.outputs = [nbformat.from_dict(dict(o)) for o in cell.get("outputs", [])]
+                copy.execution_count = cell.get("execution_count")
             student.cells.append(copy)
         elif cell.cell_type == "markdown":
             text, inside = _strip_spans(cell.source, inside)
@@ -129,22 +170,55 @@ def toc_notebooks() -> list[Path]:
     return files
 
 
+def write_zip(out: Path, notebooks: list[Path]) -> Path:
+    """OUTDIR/student-notebooks.zip: the given notebooks and README.txt in one folder."""
+    target = out / ZIP_NAME
+    with zipfile.ZipFile(target, "w", compression=zipfile.ZIP_DEFLATED) as zf:
+        for name, data in [("README.txt", README.encode())] + [(p.name, p.read_bytes()) for p in notebooks]:
+            info = zipfile.ZipInfo(f"{ZIP_FOLDER}/{name}", date_time=ZIP_DATE)
+            info.compress_type = zipfile.ZIP_DEFLATED
+            info.external_attr = 0o644 << 16
+            zf.writestr(info, data)
+    return target
+
+
+def write_edition(out: Path, notebooks: list[Path] | None = None, clear_outputs: bool = False,
+                  zip: bool = True, quiet: bool = False) -> list[Path]:
+    """Write the student notebooks (plain, like notebooks/) into ``out``, and the zip. Returns the notebooks."""
+    out = Path(out)
+    out.mkdir(parents=True, exist_ok=True)
+    notebooks = [Path(p) for p in notebooks] if notebooks else toc_notebooks()
+    book = plain_notebooks.Book()
+    converter = plain_notebooks.Converter(book)
+    chapters = {c.path.name: c for c in book.chapters.values()}
+    written = []
+    for path in notebooks:
+        nb = nbformat.read(path, as_version=4)
+        student = student_copy(nb, clear_outputs=clear_outputs)
+        removed = len(nb.cells) - len(student.cells)
+        nbformat.write(converter.convert(student, chapters[path.name]), out / path.name)
+        written.append(out / path.name)
+        if not quiet:
+            print(f"{out / path.name}: {removed} solution cells removed")
+    if zip:
+        target = write_zip(out, written)
+        if not quiet:
+            print(f"{target}: {len(written)} notebooks and README.txt")
+    return written
+
+
 def main(argv: list[str]) -> int:
     if not argv:
         print(__doc__)
         return 2
-    out = Path(argv[0])
-    out.mkdir(parents=True, exist_ok=True)
-    notebooks = [Path(a) for a in argv[1:]] or toc_notebooks()
-    book = plain_notebooks.Book()
-    converter = plain_notebooks.Converter(book)
-    chapters = {c.path.name: c for c in book.chapters.values()}
-    for path in notebooks:
-        nb = nbformat.read(path, as_version=4)
-        student = student_copy(nb)
-        removed = len(nb.cells) - len(student.cells)
-        nbformat.write(converter.convert(student, chapters[path.name]), out / path.name)
-        print(f"{out / path.name}: {removed} solution cells removed")
+    parser = argparse.ArgumentParser(description="Write the student edition of the notebooks.")
+    parser.add_argument("out", type=Path, help="output folder, e.g. student")
+    parser.add_argument("notebooks", nargs="*", type=Path, help="chapters (default: every chapter in _toc.yml)")
+    parser.add_argument("--clear-outputs", action="store_true",
+                        help="also clear the outputs of the cells that are kept (default: keep the example figures)")
+    parser.add_argument("--no-zip", action="store_true", help=f"do not write {ZIP_NAME}")
+    args = parser.parse_args(argv)
+    write_edition(args.out, args.notebooks, clear_outputs=args.clear_outputs, zip=not args.no_zip)
     return 0
 
 
