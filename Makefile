@@ -84,7 +84,7 @@ test: test-workflows test-unit test-unit-blas test-notebooks test-notebooks-blas
       test-browser test-lab
 
 # The unit tests run in two processes (pytest-xdist), one per core.
-UNIT_TESTS := tests --ignore=tests/browser --ignore=tests/lab --ignore=tests/pdf
+UNIT_TESTS := tests --ignore=tests/browser --ignore=tests/lab --ignore=tests/pdf --ignore=tests/site
 test-unit: $(STAMP)
 	$(BIN)/python -m pytest -n 2 $(UNIT_TESTS)
 
@@ -131,8 +131,7 @@ test-pdf: $(STAMP)
 # The student edition built, and both it and the PDFs placed into the site, so that the
 # browser tests see the links of the landing and course pages resolve.
 test-site: site
-	test -f _build/html/student/index.html && test -f _build/html/student/student-notebooks.zip
-	test -f _build/html/pdf/book.pdf
+	$(BIN)/python -m pytest -p no:cacheprovider tests/site
 
 # Every page in headless Chromium, MathJax served locally; screenshots in _build/screenshots.
 test-browser: $(STAMP)
@@ -165,6 +164,7 @@ site: student-site
 	     -not -path '_build/html/student/*' -print -quit)" ]; then $(MAKE) pdf; fi
 	rm -rf _build/html/pdf _build/html/student
 	cp -r _build/pdf _build/html/pdf
+	rm -f _build/html/pdf/manifest.json
 	cp -r _build/student/html _build/html/student
 
 notebooks: $(STAMP)

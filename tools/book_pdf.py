@@ -63,6 +63,7 @@ import html as html_lib
 import importlib.resources
 import io
 import json
+import os
 import queue
 import socketserver
 import sys
@@ -403,7 +404,7 @@ def build(html: Path, out: Path, jobs: int = 2, log=print) -> dict:
     if failures:
         raise RuntimeError("the book could not be printed:\n" + "\n".join(failures))
 
-    manifest: dict = {"html": str(html), "paper": PAPER, "pages": {}, "chapters": {}}
+    manifest: dict = {"html": os.path.relpath(html, ROOT), "paper": PAPER, "pages": {}, "chapters": {}}
     book = PdfWriter()
     book.append(io.BytesIO(printed[COVER][0]), import_outline=False)
     book.add_outline_item(title="Title page", page_number=0)
