@@ -55,7 +55,7 @@ def _solution_sources(nb) -> tuple[list[str], str]:
     inside_parts, other_parts, inside = [], [], False
     for cell in nb.cells:
         if cell.cell_type == "markdown":
-            parts, inside_after = student_site._span_parts(cell.source, inside)
+            parts, inside_after = student_edition.span_parts(cell.source, inside)
             inside_parts += parts
             other_parts.append(student_edition._strip_spans(cell.source, inside)[0])
             inside = inside_after
@@ -160,7 +160,7 @@ def test_site_has_the_zip_and_says_it_is_the_student_edition(site):
 def test_execution_table_points_to_the_full_book(site):
     """The student site is not executed: a page with `nb-exec-table` links to the book's instead."""
     html, _ = site
-    pages = [p for p in student_site.toc_files() if p.suffix == ".md" and "{nb-exec-table}" in (ROOT / p).read_text()]
+    pages = [p for p in student_edition.toc_files() if p.suffix == ".md" and "{nb-exec-table}" in (ROOT / p).read_text()]
     for page in pages:
         main = _main(_soup(html / page.with_suffix(".html")))
         assert not main.select("table")

@@ -69,14 +69,23 @@ The saved outputs show what each cell should print; run the cells from top to bo
 """
 
 
-def _scan(text: str, inside: bool) -> bool:
-    """Whether a markdown cell that starts ``inside`` a span ends inside one (markers in order)."""
-    pos = 0
+def span_parts(text: str, inside: bool) -> tuple[list[str], bool]:
+    """The parts of a markdown cell inside solution spans, and whether the cell ends inside one."""
+    parts, pos = [], 0
     while True:
         marker = (END if inside else START).search(text, pos)
         if marker is None:
-            return inside
+            if inside:
+                parts.append(text[pos:])
+            return parts, inside
+        if inside:
+            parts.append(text[pos : marker.start()])
         pos, inside = marker.end(), not inside
+
+
+def _scan(text: str, inside: bool) -> bool:
+    """Whether a markdown cell that starts ``inside`` a span ends inside one (markers in order)."""
+    return span_parts(text, inside)[1]
 
 
 def solution_mask(nb) -> list[bool]:
@@ -159,15 +168,24 @@ def student_copy(nb, clear_outputs: bool = False):
     return student
 
 
-def toc_notebooks() -> list[Path]:
+def toc_files() -> list[Path]:
+    """Every page of _toc.yml (the Markdown pages and the chapter notebooks)."""
     toc = yaml.safe_load((ROOT / "_toc.yml").read_text())
+    entries = [toc["root"]] + [e["file"] for part in toc.get("parts", []) for e in part.get("chapters", [])]
     files = []
-    for part in toc.get("parts", []):
-        for entry in part.get("chapters", []):
-            path = ROOT / f"{entry['file']}.ipynb"
-            if path.exists():
-                files.append(path)
+    for entry in entries:
+        for suffix in (".md", ".ipynb"):
+            if (ROOT / f"{entry}{suffix}").exists():
+                files.append(Path(f"{entry}{suffix}"))
+                break
+        else:
+            raise FileNotFoundError(f"_toc.yml: no file for {entry}")
     return files
+
+
+def toc_notebooks() -> list[Path]:
+    """The chapter notebooks of _toc.yml, in order."""
+    return [ROOT / page for page in toc_files() if page.suffix == ".ipynb"]
 
 
 def write_zip(out: Path, notebooks: list[Path]) -> Path:

@@ -57,36 +57,7 @@ ANNOUNCEMENT = (
 )
 
 
-def toc_files() -> list[Path]:
-    """Every page of _toc.yml (the Markdown pages and the chapter notebooks)."""
-    toc = yaml.safe_load((ROOT / "_toc.yml").read_text())
-    entries = [toc["root"]] + [e["file"] for part in toc.get("parts", []) for e in part.get("chapters", [])]
-    files = []
-    for entry in entries:
-        for suffix in (".md", ".ipynb"):
-            if (ROOT / f"{entry}{suffix}").exists():
-                files.append(Path(f"{entry}{suffix}"))
-                break
-        else:
-            raise FileNotFoundError(f"_toc.yml: no file for {entry}")
-    return files
-
-
 LABEL = re.compile(r"^\(([\w:.-]+)\)=|^:(?:label|name):\s*(\S+)|\$\$\s*\(([\w:.-]+)\)|\\label\{([^}]+)\}", re.MULTILINE)
-
-
-def _span_parts(text: str, inside: bool) -> tuple[list[str], bool]:
-    """The parts of a markdown cell inside solution spans, and whether the cell ends inside one."""
-    parts, pos = [], 0
-    while True:
-        marker = (student_edition.END if inside else student_edition.START).search(text, pos)
-        if marker is None:
-            if inside:
-                parts.append(text[pos:])
-            return parts, inside
-        if inside:
-            parts.append(text[pos : marker.start()])
-        pos, inside = marker.end(), not inside
 
 
 def solution_labels(nb) -> list[str]:
@@ -94,7 +65,7 @@ def solution_labels(nb) -> list[str]:
     labels, inside = [], False
     for cell in nb.cells:
         if cell.cell_type == "markdown":
-            parts, inside = _span_parts(cell.source, inside)
+            parts, inside = student_edition.span_parts(cell.source, inside)
             text = "".join(parts)
         elif inside or student_edition.TAG in cell.metadata.get("tags", []):
             text = cell.source
@@ -149,7 +120,7 @@ def write_source(src: Path, student_dir: Path) -> None:
         else:
             (src / name).parent.mkdir(parents=True, exist_ok=True)
             shutil.copy2(path, src / name)
-    for page in toc_files():
+    for page in student_edition.toc_files():
         (src / page).parent.mkdir(parents=True, exist_ok=True)
         if page.suffix == ".ipynb":
             nb = nbformat.read(ROOT / page, as_version=4)
