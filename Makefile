@@ -35,7 +35,7 @@ NB_ENV := env -u MPLBACKEND
 # The notebooks and the build run without network (loopback only): see tools/offline.
 OFFLINE := tools/offline
 
-.PHONY: help venv book pdf student-site site test test-unit test-unit-blas test-notebooks test-notebooks-blas \
+.PHONY: help venv book pdf student-site site test test-lint test-sweeps test-unit test-unit-blas test-notebooks test-notebooks-blas \
         test-build test-pdf test-site test-browser test-lab test-workflows notebooks reader-notebooks lab student \
         landing clean
 
@@ -46,6 +46,8 @@ help:
 	@echo "make site            the published site: _build/html with the PDFs in pdf/ and the student edition in student/"
 	@echo "make test            unit tests and strict nbval (also with another CPU's BLAS kernels), a clean -W -n"
 	@echo "                     build, browser tests of the book, and the notebooks in JupyterLab as Binder shows them"
+	@echo "make test-lint       only ruff on the package, the tests, the tools and the benchmarks"
+	@echo "make test-sweeps     the thorough and extreme-range sweeps that make test leaves out (slow)"
 	@echo "make lab             open the notebooks in JupyterLab, as Binder does (environment .venv-lab)"
 	@echo "make notebooks       re-execute every chapter, save its outputs, and rewrite the reader notebooks"
 	@echo "make reader-notebooks  only rewrite notebooks/ (the plain notebooks) from chapters/"
@@ -80,10 +82,18 @@ book: $(STAMP)
 	$(NB_ENV) $(BIN)/jupyter-book build . $(BUILD_FLAGS)
 	@echo "Open _build/html/index.html"
 
-test: test-workflows test-unit test-unit-blas test-notebooks test-notebooks-blas test-build test-pdf test-site \
+test: test-workflows test-lint test-unit test-unit-blas test-notebooks test-notebooks-blas test-build test-pdf test-site \
       test-browser test-lab
 
-# The unit tests run in two processes (pytest-xdist), one per core.
+# ruff (pinned; configured in ruff.toml and code/ruff.toml) on the package, tests, tools, benchmarks.
+test-lint: $(STAMP)
+	$(BIN)/ruff check --no-cache .
+
+# The thorough and extreme-range sweeps (marked `sweep`, minutes each), left out of `make test`.
+test-sweeps: $(STAMP)
+	$(BIN)/python -m pytest -n 2 -m sweep $(UNIT_TESTS)
+
+# The unit tests run in two processes (pytest-xdist), one per core. (pytest.ini deselects the sweeps.)
 UNIT_TESTS := tests --ignore=tests/browser --ignore=tests/lab --ignore=tests/pdf --ignore=tests/site
 test-unit: $(STAMP)
 	$(BIN)/python -m pytest -n 2 $(UNIT_TESTS)

@@ -17,7 +17,10 @@ def _dedupe(app, pagename, templatename, context, doctree):
     seen = set()
     unique = []
     for script in scripts:
-        key = (getattr(script, "filename", None) or "", tuple(sorted((k, str(v)) for k, v in getattr(script, "attributes", {}).items())))
+        key = (
+            getattr(script, "filename", None) or "",
+            tuple(sorted((k, str(v)) for k, v in getattr(script, "attributes", {}).items())),
+        )
         if key in seen:
             continue
         seen.add(key)

@@ -40,8 +40,12 @@ def _retarget(app, pagename, templatename, context, doctree):
 
 def _copy(app, exception):
     if exception is None and app.builder.format == "html":
-        shutil.copytree(Path(app.srcdir) / FOLDER, Path(app.outdir) / FOLDER, dirs_exist_ok=True,
-                        ignore=shutil.ignore_patterns(".ipynb_checkpoints"))
+        shutil.copytree(
+            Path(app.srcdir) / FOLDER,
+            Path(app.outdir) / FOLDER,
+            dirs_exist_ok=True,
+            ignore=shutil.ignore_patterns(".ipynb_checkpoints"),
+        )
 
 
 def setup(app):

@@ -119,10 +119,10 @@ def print_table(title: str, header: list[str], rows: list[list[str]]) -> None:
     widths = [max(len(str(h)), *(len(str(r[i])) for r in rows)) if rows else len(str(h)) for i, h in enumerate(header)]
     line = "  ".join("-" * w for w in widths)
     print(f"\n{title}")
-    print("  ".join(str(h).rjust(w) for h, w in zip(header, widths)))
+    print("  ".join(str(h).rjust(w) for h, w in zip(header, widths, strict=True)))
     print(line)
     for r in rows:
-        print("  ".join(str(c).rjust(w) for c, w in zip(r, widths)))
+        print("  ".join(str(c).rjust(w) for c, w in zip(r, widths, strict=True)))
     sys.stdout.flush()
 
 

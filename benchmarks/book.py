@@ -57,7 +57,9 @@ def _build(where: Path, log: Path) -> tuple[float, int]:
     jb = Path(sys.executable).parent / "jupyter-book"
     start = time.perf_counter()
     with log.open("w") as fh:
-        rc = subprocess.run([str(jb), "build", ".", "-W", "-n", "--keep-going"], cwd=where, env=env, stdout=fh, stderr=subprocess.STDOUT).returncode
+        rc = subprocess.run(
+            [str(jb), "build", ".", "-W", "-n", "--keep-going"], cwd=where, env=env, stdout=fh, stderr=subprocess.STDOUT
+        ).returncode
     return time.perf_counter() - start, rc
 
 
@@ -70,7 +72,9 @@ def _execute(path: Path) -> float:
     env_backend = os.environ.pop("MPLBACKEND", None)
     try:
         start = time.perf_counter()
-        NotebookClient(nb, timeout=600, kernel_name="python3", resources={"metadata": {"path": str(path.parent)}}).execute()
+        NotebookClient(
+            nb, timeout=600, kernel_name="python3", resources={"metadata": {"path": str(path.parent)}}
+        ).execute()
         return time.perf_counter() - start
     finally:
         if env_backend is not None:

@@ -3,12 +3,12 @@ r"""Closed forms against the ODE solve they replace, at 10^4 time points in [0, 
 Cases (chapter 3 of the book):
 
 scalar
-    overparam.scalar.closed_form(t, y, u0, v0) against overparam.scalar.flow (the ODE for
+    overparam.scalar.closed_form(y, u0, v0, t) against overparam.scalar.flow (the ODE for
     (u, v), DOP853 at its defaults rtol 1e-10, atol 1e-12): y = 1.5, u0 = 0.1, v0 = 0.05.
 spectral
     overparam.spectral.closed_form against overparam.flow.gradient_flow (defaults): Y is the
-    20 x 20 matrix of the flow benchmark, k = 20, a spectral start Phi S_U R^T, Psi S_V R^T
-    with diagonals of size 0.05-0.2 and a random orthogonal R.
+    20 x 20 matrix of the flow benchmark, k = 20, a spectral start Phi S_U O^T, Psi S_V O^T
+    with diagonals of size 0.05-0.2 and a random orthogonal O.
 riccati
     overparam.riccati.closed_form against gradient_flow: the same Y, k = 10, a start with
     homogeneous imbalance lambda = 0.5 (overparam.riccati.initialization, scale 0.1).
@@ -91,7 +91,7 @@ def task(case: str) -> dict:
     t, check = _grid()
     if case == "scalar":
         y, u0, v0 = 1.5, 0.1, 0.05
-        closed, t_closed = _best_time(lambda: scalar.closed_form(t, y, u0, v0))
+        closed, t_closed = _best_time(lambda: scalar.closed_form(y, u0, v0, t))
         ode, t_ode = _best_time(lambda: scalar.flow(y, u0, v0, t).x, min_total=0.0)
         ref = _reference(np.array([[y]]), np.array([[u0]]), np.array([[v0]]), t[check])[:, 0, 0]
         size = "m = n = k = 1"
@@ -101,7 +101,7 @@ def task(case: str) -> dict:
         if case == "spectral":
             k = 20
             s_u, s_v = rng.uniform(0.05, 0.2, 20), rng.uniform(0.05, 0.2, 20)
-            U0, V0 = spectral.initialization(Y, k, s_u, s_v, R=spectral.random_orthogonal(k, rng))
+            U0, V0 = spectral.initialization(Y, k, s_u, s_v, O=spectral.random_orthogonal(k, rng))
             closed_fn = spectral.closed_form
         else:
             k = 10

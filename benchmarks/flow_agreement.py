@@ -15,7 +15,6 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests"))
 from conftest import reference_flow, relative_gap  # noqa: E402
-
 from overparam.flow import gradient_flow  # noqa: E402
 
 

@@ -63,7 +63,7 @@ def initialization(name: str, k: int):
 def relative_error(W, W_ref) -> float:
     """max_t ||W(t) - W_ref(t)||_F / ||W_ref(t)||_F over the check times."""
     W, W_ref = np.asarray(W), np.asarray(W_ref)
-    return float(max(np.linalg.norm(a - b) / np.linalg.norm(b) for a, b in zip(W, W_ref)))
+    return float(max(np.linalg.norm(a - b) / np.linalg.norm(b) for a, b in zip(W, W_ref, strict=True)))
 
 
 def atol_for(U0: np.ndarray, V0: np.ndarray, rtol: float) -> float:

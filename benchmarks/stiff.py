@@ -21,7 +21,7 @@ The cases are ones the edge tests' thorough profile found slow:
   the run to t = 1e6 is still learning, slowly (the numbers the edge test drew);
 * deep, large layers: three 2 x 2 layers of size 100 for a target of size 1;
 * deep, wrong determinant sign: three balanced 2 x 2 layers, det W(0) < 0 < det Y (the
-  computed flow leaves the saddle near t = 4e4, see tests/test_edges_deep.py).
+  computed flow leaves the saddle near t = 4e4, see tests/package/deep/test_bounds.py).
 """
 
 from __future__ import annotations
@@ -38,10 +38,15 @@ import numpy as np
 
 HERE = Path(__file__).resolve().parent
 RESULTS = HERE / "results"
-CASES = ("small target, start 3", "small target, start 5000", "deep, layers of size 100", "deep, wrong determinant sign")
+CASES = (
+    "small target, start 3",
+    "small target, start 5000",
+    "deep, layers of size 100",
+    "deep, wrong determinant sign",
+)
 
 
-# the case the thorough profile drew (tests/test_edges_flow.py, problems(kind="wide")):
+# the case the thorough profile drew (the flow sweeps of tests/package/test_flow.py, problems(kind="wide")):
 # X of rank one, a target of size 1e-6, a balanced start (U0^T U0 = V0^T V0) of size 3
 X_WIDE = np.array([[-1.193368884184318, 1.9477054744952955]])
 Y_SMALL = np.array([[-3.9156286688140762e-07, 1.4095990454267892e-06]])
@@ -67,14 +72,19 @@ def _run(case: str, newton_tol: float) -> dict:
         seconds = time.perf_counter() - start
         gram = flow.gradient_flow(Y, U0, V0, t, X=X, method="gram")
         size = np.linalg.norm(X) * np.linalg.norm(U0) * np.linalg.norm(V0)
-        return {"seconds": seconds, "W": run.W[-1].ravel().tolist(), "size": float(size),
-                "gram_gap": float(np.linalg.norm(run.W[-1] - gram.W[-1]) / size), "loss": float(run.loss[-1])}
+        return {
+            "seconds": seconds,
+            "W": run.W[-1].ravel().tolist(),
+            "size": float(size),
+            "gram_gap": float(np.linalg.norm(run.W[-1] - gram.W[-1]) / size),
+            "loss": float(run.loss[-1]),
+        }
     rng = np.random.default_rng(2)
     if case == "deep, layers of size 100":
         Ws0 = [100.0 * rng.standard_normal((2, 2)) / np.sqrt(2.0) for _ in range(3)]
         Y = rng.standard_normal((2, 2))
         t = np.array([0.0, 1.0, 1e6])
-    else:  # the draws of tests/test_edges_deep.py's homogeneous_layers for seed 2
+    else:  # the draws of homogeneous_layers (tests/package/deep/test_bounds.py) for seed 2
         s1 = 10.0 * rng.uniform(0.0, 1.0, 2)
         d = 0.0 * rng.uniform(-1.0, 3.0, 2)
         Ws0 = deep.homogeneous_init(s1, d, rng)
@@ -84,7 +94,13 @@ def _run(case: str, newton_tol: float) -> dict:
     run = deep.gradient_flow(Y, Ws0, t)
     seconds = time.perf_counter() - start
     size = float(np.prod([np.linalg.norm(W[-1]) for W in run.Ws]))
-    return {"seconds": seconds, "W": run.W[-1].ravel().tolist(), "size": size, "gram_gap": None, "loss": float(run.loss[-1])}
+    return {
+        "seconds": seconds,
+        "W": run.W[-1].ravel().tolist(),
+        "size": size,
+        "gram_gap": None,
+        "loss": float(run.loss[-1]),
+    }
 
 
 def _measure(case: str, newton_tol: float, cap: float) -> dict | None:
@@ -116,15 +132,22 @@ def main() -> None:
         scipy_default = _measure(case, min(0.03, rtol**0.5), args.cap)
         if ours is None:
             raise SystemExit(f"{case}: the package's setting did not finish in {args.cap} s")
-        gap = "n/a" if scipy_default is None else "%.0e" % (
-            np.linalg.norm(np.subtract(ours["W"], scipy_default["W"])) / ours["size"])
-        rows.append({
-            "case": case,
-            "Newton tol 0.03 [s]": "%.2g" % ours["seconds"],
-            "SciPy default 1e-5 [s]": f"over {args.cap:.0f}" if scipy_default is None else "%.2g" % scipy_default["seconds"],
-            "apart (relative)": gap,
-            "Gram (relative)": "n/a" if ours["gram_gap"] is None else "%.0e" % ours["gram_gap"],
-        })
+        gap = (
+            "n/a"
+            if scipy_default is None
+            else "%.0e" % (np.linalg.norm(np.subtract(ours["W"], scipy_default["W"])) / ours["size"])
+        )
+        rows.append(
+            {
+                "case": case,
+                "Newton tol 0.03 [s]": "{:.2g}".format(ours["seconds"]),
+                "SciPy default 1e-5 [s]": f"over {args.cap:.0f}"
+                if scipy_default is None
+                else "{:.2g}".format(scipy_default["seconds"]),
+                "apart (relative)": gap,
+                "Gram (relative)": "n/a" if ours["gram_gap"] is None else "{:.0e}".format(ours["gram_gap"]),
+            }
+        )
         print(rows[-1], flush=True)
     write_csv("stiff.csv", list(rows[0]), [list(r.values()) for r in rows])
 

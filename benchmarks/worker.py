@@ -14,7 +14,6 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-import numpy as np  # noqa: E402
 
 import flows  # noqa: E402
 from _common import peak_above, reset_peak, timed  # noqa: E402
@@ -49,9 +48,13 @@ def task_flow(problem: str, k: int, method: str, rtol: float) -> dict:
     Y, X, _, _ = flows.problem(problem)
     U0, V0 = flows.initialization(problem, k)
     atol = flows.atol_for(U0, V0, rtol)
-    run, best, mem, runs = timed(lambda: gradient_flow(Y, U0, V0, flows.CHECK_TIMES, X=X, method=method, rtol=rtol, atol=atol))
+    run, best, mem, runs = timed(
+        lambda: gradient_flow(Y, U0, V0, flows.CHECK_TIMES, X=X, method=method, rtol=rtol, atol=atol)
+    )
     # the part before the first step (checks, Gram matrix, factor): the same call with t = [0]
-    _, setup, _, _ = timed(lambda: gradient_flow(Y, U0, V0, [0.0], X=X, method=method, rtol=rtol, atol=atol), min_total=0.5)
+    _, setup, _, _ = timed(
+        lambda: gradient_flow(Y, U0, V0, [0.0], X=X, method=method, rtol=rtol, atol=atol), min_total=0.5
+    )
     return {"W": run.W.tolist(), "time": best, "mem": mem, "runs": runs, "atol": atol, "setup": setup}
 
 

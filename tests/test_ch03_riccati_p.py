@@ -73,4 +73,4 @@ def test_mirror_start_is_covered_by_the_theorem():
     y, u0 = -1.5, 0.7  # u0 = -v0, y < 0: p stays 0, the theorem still holds
     u, v = uv_flow(T, y, u0, -u0)
     assert np.max(np.abs(theorem_form(T, y, u0, -u0) - u * v)) < 1e-8 * 1.5
-    assert np.max(np.abs(scalar.closed_form(T, y, u0, -u0) - u * v)) < 1e-8 * 1.5
+    assert np.max(np.abs(scalar.closed_form(y, u0, -u0, T) - u * v)) < 1e-8 * 1.5

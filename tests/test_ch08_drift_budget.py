@@ -7,8 +7,8 @@ zero drift, an upper sum). On random instances, factorization and regression:
 
 - the steps do not increase with the budget (eta_delta <= eta_delta' for delta >= delta');
 - F(delta) <= F(0) <= delta for the budget that rate_constants returns;
-- the step the run takes is bound_step(beta(l), l), and the drift of the adaptive run
-  stays below F(delta).
+- the step the run takes is the maximizer of eta * phi(eta) at beta(l) (gd._common.bound_step),
+  and the drift of the adaptive run stays below F(delta).
 """
 
 from __future__ import annotations
@@ -17,6 +17,7 @@ import numpy as np
 import pytest
 
 from overparam import gd
+from overparam.gd._common import bound_step
 
 SEEDS = range(12)
 
@@ -49,12 +50,12 @@ def test_adaptive_budget_is_self_consistent(seed):
     levels = const.loss_star + (const.loss0 - const.loss_star) * np.logspace(0, -12, 40)
     for level in levels:
         step = const.step_at(level)
-        assert step == pytest.approx(gd.bound_step(const.beta(level), level, s=const.s), rel=1e-12)
+        assert step == pytest.approx(bound_step(const.beta(level), level, const.s), rel=1e-12)
         # a larger budget gives a larger beta(l), hence a step that is no larger
         assert const.beta(level) >= small.beta(level)
-        assert step <= gd.bound_step(small.beta(level), level, s=small.s) * (1 + 1e-12)
+        assert step <= bound_step(small.beta(level), level, small.s) * (1 + 1e-12)
     F_delta = upper_integral(const, const.step_at)
-    F_small = upper_integral(const, lambda level: gd.bound_step(small.beta(level), level, s=small.s))
+    F_small = upper_integral(const, lambda level: bound_step(small.beta(level), level, small.s))
     assert F_delta <= F_small * (1 + 1e-12)
     assert F_delta <= const.drift_budget * (1 + 1e-12)
     run = gd.adaptive_gradient_descent(Y, U0, V0, 200, X=X, rule="loss", store_factors=False)

@@ -46,7 +46,9 @@ def test_outputs_are_portable_and_small(path):
         for out in cell.get("outputs", []) if cell.cell_type == "code" else []:
             size = len(json.dumps(out))
             assert size < 1_000_000, f"cell {cell.execution_count}: an output of {size / 1e6:.1f} MB"
-            texts = [out.get("text", "")] + [v for k, v in out.get("data", {}).items() if k.startswith("text/") and k != "text/html"]
+            texts = [out.get("text", "")] + [
+                v for k, v in out.get("data", {}).items() if k.startswith("text/") and k != "text/html"
+            ]
             for text in texts:
                 text = "".join(text) if isinstance(text, list) else text
                 found = LOCAL_PATH.search(text)
@@ -62,4 +64,6 @@ def test_every_figure_has_alt_text_and_a_caption(path):
         if any("image/png" in out.get("data", {}) for out in cell.get("outputs", [])):
             meta = cell.metadata.get("mystnb", {})
             assert meta.get("image", {}).get("alt", "").strip(), f"cell {cell.execution_count}: figure without alt text"
-            assert meta.get("figure", {}).get("caption", "").strip(), f"cell {cell.execution_count}: figure without caption"
+            assert meta.get("figure", {}).get("caption", "").strip(), (
+                f"cell {cell.execution_count}: figure without caption"
+            )

@@ -124,7 +124,9 @@ def test_theorem_proof_and_references(book):
     )
     (cell,), _ = _md(book, text)
     source = cell[0]
-    assert source.startswith('<a id="thm-regression-rate"></a>**Theorem 5.1 (Convergence rate of regression).** Let $X \\in \\mathbb{R}^{N')
+    assert source.startswith(
+        '<a id="thm-regression-rate"></a>**Theorem 5.1 (Convergence rate of regression).** Let $X \\in \\mathbb{R}^{N'
+    )
     assert "[Theorem 4.1](04_general_init.ipynb#thm-general-init-rate)" in source
     assert "[(5.4)](#eq-regression-c)" in source
     assert "*Proof.* By [Lemma 5.1](#lem-regression-split), $\\left\\lVert A \\right\\rVert_F^2 = 1$. ∎" in source
@@ -153,7 +155,15 @@ def test_exercise_heading_and_collapsed_solution(book):
         "#### Solution to Exercise 5.4 (Spectral starts for regression)",
         "Also.",
     ]
-    assert [c[1] for c in cells] == [{}, {}, {"jp-MarkdownHeadingCollapsed": True}, {}, {}, {"jp-MarkdownHeadingCollapsed": True}, {}]
+    assert [c[1] for c in cells] == [
+        {},
+        {},
+        {"jp-MarkdownHeadingCollapsed": True},
+        {},
+        {},
+        {"jp-MarkdownHeadingCollapsed": True},
+        {},
+    ]
     assert state.after_solution
     # text after a solution must open a new section, or it would be folded away with it
     with pytest.raises(pn.ConversionError, match="after a solution"):
@@ -161,7 +171,10 @@ def test_exercise_heading_and_collapsed_solution(book):
 
 
 def test_citations_and_doc_links(book):
-    (cell,), state = _md(book, "As {cite:t}`min2021explicit` show {cite}`chizat2019lazy,jacot2018ntk`; see {doc}`chapter 4 <04_general_init>` and the {doc}`notation page <../notation>`.")
+    (cell,), state = _md(
+        book,
+        "As {cite:t}`min2021explicit` show {cite}`chizat2019lazy,jacot2018ntk`; see {doc}`chapter 4 <04_general_init>` and the {doc}`notation page <../notation>`.",  # noqa: E501
+    )
     assert cell[0] == (
         "As Min et al. \\[[2021](#ref-min2021explicit)\\] show "
         "\\[[Chizat et al., 2019](#ref-chizat2019lazy), [Jacot et al., 2018](#ref-jacot2018ntk)\\]; "
@@ -180,7 +193,10 @@ def test_label_line_becomes_an_anchor_in_its_heading(book):
 
 def test_macros_expand_with_arguments_and_leave_other_commands_alone(book):
     assert book.expand_macros(r"\fro{\tilde Y - S U_1}") == r"\left\lVert \tilde Y - S U_1 \right\rVert_F"
-    assert book.expand_macros(r"\norm{X}_2 \Rightarrow \R^n \lbarp") == r"\left\lVert X \right\rVert_2 \Rightarrow \mathbb{R}^n \bar{\lambda}_{+}"
+    assert (
+        book.expand_macros(r"\norm{X}_2 \Rightarrow \R^n \lbarp")
+        == r"\left\lVert X \right\rVert_2 \Rightarrow \mathbb{R}^n \bar{\lambda}_{+}"
+    )
     assert book.expand_macros(r"\fro A + \tr M") == r"\left\lVert A \right\rVert_F + \operatorname{tr} M"
     assert book.expand_macros(r"\Rtimes \trace") == r"\Rtimes \trace"  # longer names are other commands
 

@@ -1,4 +1,4 @@
-"""Tests of the statements of chapter 5 (regression) that test_regression.py and test_bounds.py do not cover.
+"""Tests of the statements of chapter 5 (regression) that tests/package/ (regression, bounds) do not cover.
 
 - prop-regression-reduced-flow: (U1, V) = (Phi_1^T U, V) follows the gradient flow with
   the r x r diagonal data Sigma_x^(1/2) and target Ytil = W_x^T Y; for whitened data
@@ -83,7 +83,7 @@ def test_loss_derivative_with_data_and_the_chain_of_the_proof(shape, seed):
     c = bounds.regression_constant(Y, U0, V0, X)
     t = np.linspace(0.0, 3.0, 31)
     U_ref, V_ref, _ = reference_flow(Y, U0, V0, t, X=X)
-    for U, V in zip(U_ref, V_ref):
+    for U, V in zip(U_ref, V_ref, strict=True):
         E = Y - X @ U @ V.T
         G = X.T @ E
         excess = 0.5 * np.sum((dec.W_x.T @ E) ** 2)
@@ -122,7 +122,8 @@ def test_rescaling_the_data_rescales_time_and_the_start(a):
 
 
 def test_the_talks_literal_formula_fails_for_small_data():
-    """Slide 'Matrix Factorization vs Linear Regression' read with chapter 4's imbalance: 2 (lambda_min / lambda_max) |lambda0| = 2."""
+    """Slide 'Matrix Factorization vs Linear Regression' read with chapter 4's imbalance:
+    2 (lambda_min / lambda_max) |lambda0| = 2."""
     a, y, u0, v0 = 0.1, 1.0, np.sqrt(2.0), -1.0  # lambda0 = 1, u0 v0 < 0: no margin
     t = np.linspace(0.0, 10.0, 11)
     run = gradient_flow([[y]], [[u0]], [[v0]], t, X=[[a]])

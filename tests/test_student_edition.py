@@ -31,7 +31,7 @@ def test_there_are_chapters_with_solutions():
 @pytest.mark.parametrize("path", NOTEBOOKS, ids=[p.stem for p in NOTEBOOKS])
 def test_solution_code_cells_are_tagged(path):
     nb = nbformat.read(path, as_version=4)
-    for cell, inside in zip(nb.cells, solution_mask(nb)):
+    for cell, inside in zip(nb.cells, solution_mask(nb), strict=True):
         if cell.cell_type == "code":
             assert (TAG in cell.metadata.get("tags", [])) == inside, f"cell {cell.id}: tag does not match its place"
 
@@ -54,15 +54,23 @@ def cleared_dir(tmp_path_factory):
 
 def _outputs(cell) -> list[dict]:
     """A code cell's outputs, comparable across the two notebooks (no cell-specific metadata)."""
-    return [{k: v for k, v in o.items() if k in ("output_type", "name", "text", "data")} for o in cell.get("outputs", [])]
+    return [
+        {k: v for k, v in o.items() if k in ("output_type", "name", "text", "data")} for o in cell.get("outputs", [])
+    ]
 
 
 @pytest.mark.parametrize("path", NOTEBOOKS, ids=[p.stem for p in NOTEBOOKS])
 def test_student_copy_keeps_the_outputs_of_kept_cells(path, student_dir):
     original = nbformat.read(path, as_version=4)
     student = nbformat.read(student_dir / path.name, as_version=4)
-    kept = [c for c, inside in zip(original.cells, solution_mask(original)) if c.cell_type == "code" and not inside]
-    removed = [c for c, inside in zip(original.cells, solution_mask(original)) if c.cell_type == "code" and inside]
+    kept = [
+        c
+        for c, inside in zip(original.cells, solution_mask(original), strict=True)
+        if c.cell_type == "code" and not inside
+    ]
+    removed = [
+        c for c, inside in zip(original.cells, solution_mask(original), strict=True) if c.cell_type == "code" and inside
+    ]
     by_source = {c.source: c for c in student.cells if c.cell_type == "code"}
     for cell in kept:
         assert cell.source in by_source, f"cell {cell.id} is missing from the student notebook"
@@ -111,4 +119,6 @@ def test_student_copy_has_no_solution_and_still_runs(path, cleared_dir):
     assert len(re.findall(r"(?m)^#{2,6} <a id=\"ex-[^\"]+\"></a>Exercise \d+\.\d+", text)) == exercises > 0
     assert text.count("instructor edition") == exercises
     # the code the students keep runs from top to bottom
-    NotebookClient(student, timeout=300, kernel_name="python3", resources={"metadata": {"path": str(path.parent)}}).execute()
+    NotebookClient(
+        student, timeout=300, kernel_name="python3", resources={"metadata": {"path": str(path.parent)}}
+    ).execute()

@@ -148,7 +148,10 @@ def test_site_has_the_zip_and_says_it_is_the_student_edition(site):
         names = set(zf.namelist())
     folder = student_edition.ZIP_FOLDER
     assert names == {f"{folder}/README.txt"} | {f"{folder}/{p.name}" for p in NOTEBOOKS}
-    for page, link in [("intro.html", "student-notebooks.zip"), ("chapters/01_scalar.html", "../student-notebooks.zip")]:
+    for page, link in [
+        ("intro.html", "student-notebooks.zip"),
+        ("chapters/01_scalar.html", "../student-notebooks.zip"),
+    ]:
         soup = _soup(html / page)
         banner = soup.select_one(".bd-header-announcement")
         assert banner is not None and "Student edition" in _text(banner), page
@@ -160,9 +163,13 @@ def test_site_has_the_zip_and_says_it_is_the_student_edition(site):
 def test_execution_table_points_to_the_full_book(site):
     """The student site is not executed: a page with `nb-exec-table` links to the book's instead."""
     html, _ = site
-    pages = [p for p in student_edition.toc_files() if p.suffix == ".md" and "{nb-exec-table}" in (ROOT / p).read_text()]
+    pages = [
+        p for p in student_edition.toc_files() if p.suffix == ".md" and "{nb-exec-table}" in (ROOT / p).read_text()
+    ]
     for page in pages:
         main = _main(_soup(html / page.with_suffix(".html")))
         assert not main.select("table")
-        assert any(a.get("href", "").endswith(page.with_suffix(".html").as_posix()) and a["href"].startswith("http")
-                   for a in main.select("a"))
+        assert any(
+            a.get("href", "").endswith(page.with_suffix(".html").as_posix()) and a["href"].startswith("http")
+            for a in main.select("a")
+        )

@@ -77,6 +77,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "tests"))
 sys.path.insert(0, str(ROOT / "tests" / "browser"))
 from book_site import PageVisit, _QuietHandler, book_config, toc_pages  # noqa: E402
+
 from chromium import CHROMIUM_ARGS, chromium_path  # noqa: E402
 
 FRAMES_IN_PRINT = 6
@@ -115,7 +116,7 @@ h1, h2, h3, h4, .admonition-title { break-after: avoid; }
 .print-anim-grid img { width: 100%; height: auto; }
 .print-anim-grid figcaption { font-size: 0.8rem; color: #555; }
 .print-anim-note { font-size: 0.85rem; color: #555; text-align: center; }
-"""
+"""  # noqa: E501
 
 PREPARE_JS = """
 async (framesInPrint) => {
@@ -196,7 +197,7 @@ async (framesInPrint) => {
     h1: title ? title.innerText.replace(/#$/, '').trim() : '',
   };
 }
-"""
+"""  # noqa: E501
 
 
 def mathjax_dir() -> Path:
@@ -241,14 +242,16 @@ def _footer(title: str) -> str:
 def _pdf_options(footer_title: str | None) -> dict:
     options = {"format": PAPER, "margin": MARGIN, "print_background": True}
     if footer_title is not None:
-        options.update(display_header_footer=True, header_template="<span></span>", footer_template=_footer(footer_title))
+        options.update(
+            display_header_footer=True, header_template="<span></span>", footer_template=_footer(footer_title)
+        )
     return options
 
 
 def _cover(browser, config: dict) -> bytes:
     """A simple generated title page: title, description, author, date of printing."""
     today = datetime.date.today().isoformat()
-    page_html = f"""<!doctype html><html><head><meta charset="utf-8"><title>{html_lib.escape(config['title'])}</title>
+    page_html = f"""<!doctype html><html><head><meta charset="utf-8"><title>{html_lib.escape(config["title"])}</title>
 <style>
 body {{ font-family: sans-serif; margin: 0; }}
 .cover {{ height: 250mm; display: flex; flex-direction: column; justify-content: center; padding: 0 10mm; }}
@@ -256,10 +259,10 @@ h1 {{ font-size: 30pt; line-height: 1.2; margin: 0 0 12mm; }}
 .description {{ font-size: 12pt; line-height: 1.5; color: #333; }}
 .meta {{ margin-top: 20mm; font-size: 11pt; color: #555; }}
 </style></head><body><div class="cover">
-<h1>{html_lib.escape(config['title'])}</h1>
-<div class="description">{html_lib.escape(' '.join(str(config.get('description', '')).split()))}</div>
-<div class="meta">{html_lib.escape(str(config.get('author', '')))}<br>
-Printed from the HTML book on {today}. Online: {html_lib.escape(config.get('html', {}).get('baseurl', ''))}</div>
+<h1>{html_lib.escape(config["title"])}</h1>
+<div class="description">{html_lib.escape(" ".join(str(config.get("description", "")).split()))}</div>
+<div class="meta">{html_lib.escape(str(config.get("author", "")))}<br>
+Printed from the HTML book on {today}. Online: {html_lib.escape(config.get("html", {}).get("baseurl", ""))}</div>
 </div></body></html>"""
     context = browser.new_context()
     try:
@@ -294,7 +297,11 @@ def _print_page(browser, site: str, mathjax: Path, page_name: str) -> tuple[byte
         info["external_requests_blocked"] = len(visit.external)
         t2 = time.monotonic()
         pdf = page.pdf(**_pdf_options(info["title"]))
-        info["seconds"] = {"open": round(t1 - t0, 1), "prepare": round(t2 - t1, 1), "print": round(time.monotonic() - t2, 1)}
+        info["seconds"] = {
+            "open": round(t1 - t0, 1),
+            "prepare": round(t2 - t1, 1),
+            "print": round(time.monotonic() - t2, 1),
+        }
         return pdf, info
     finally:
         visit.close()
@@ -387,8 +394,10 @@ def build(html: Path, out: Path, jobs: int = 2, log=print) -> dict:
                         failures.append(f"{name}: {exc}")
                         continue
                     info = printed[name][1]
-                    log(f"  printed {name}: {info['formulas']} formulas, {info['solutions']} solutions, "
-                        f"{info['animations']} animations ({time.monotonic() - t0:.1f} s)")
+                    log(
+                        f"  printed {name}: {info['formulas']} formulas, {info['solutions']} solutions, "
+                        f"{info['animations']} animations ({time.monotonic() - t0:.1f} s)"
+                    )
             finally:
                 browser.close()
 
@@ -421,8 +430,12 @@ def build(html: Path, out: Path, jobs: int = 2, log=print) -> dict:
                 target = out / f"{Path(name).name}.pdf"
                 with open(target, "wb") as f:
                     chapter.write(f)
-                manifest["chapters"][target.name] = {"page": name, "title": info["title"], "pages": n,
-                                                    "bytes": target.stat().st_size}
+                manifest["chapters"][target.name] = {
+                    "page": name,
+                    "title": info["title"],
+                    "pages": n,
+                    "bytes": target.stat().st_size,
+                }
     _metadata(book, config["title"], config)
     book.page_mode = "/UseOutlines"
     with open(out / "book.pdf", "wb") as f:

@@ -81,13 +81,17 @@ def main(argv: list[str] | None = None) -> int:
         print("| " + " | ".join(head) + " |")
         print("|" + "---|" * len(head))
         for r in rows:
-            print(f"| {r.name} | {r.markdown_chars} | {r.visible_code_lines} | {r.visible_asserts} | "
-                  f"{r.printed_true_false} | {r.reading_minutes} |")
+            print(
+                f"| {r.name} | {r.markdown_chars} | {r.visible_code_lines} | {r.visible_asserts} | "
+                f"{r.printed_true_false} | {r.reading_minutes} |"
+            )
     else:
         print(f"{'chapter':24s} {'md chars':>9s} {'code':>5s} {'assert':>6s} {'T/F':>4s} {'min':>5s}")
         for r in rows:
-            print(f"{r.name:24s} {r.markdown_chars:9d} {r.visible_code_lines:5d} {r.visible_asserts:6d} "
-                  f"{r.printed_true_false:4d} {r.reading_minutes:5.1f}")
+            print(
+                f"{r.name:24s} {r.markdown_chars:9d} {r.visible_code_lines:5d} {r.visible_asserts:6d} "
+                f"{r.printed_true_false:4d} {r.reading_minutes:5.1f}"
+            )
     return 0
 
 

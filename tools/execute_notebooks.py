@@ -18,7 +18,6 @@ from pathlib import Path
 
 import nbformat
 from nbclient import NotebookClient
-
 from student_edition import tag_solutions
 
 
@@ -26,7 +25,12 @@ def coalesce_streams(outputs: list) -> list:
     """Merge consecutive stream outputs of the same name (stdout, stderr) into one."""
     merged: list = []
     for out in outputs:
-        if merged and out.output_type == "stream" and merged[-1].output_type == "stream" and merged[-1].name == out.name:
+        if (
+            merged
+            and out.output_type == "stream"
+            and merged[-1].output_type == "stream"
+            and merged[-1].name == out.name
+        ):
             merged[-1].text += out.text
         else:
             merged.append(out)
@@ -39,7 +43,11 @@ def execute(path: Path, timeout: int = 600) -> float:
     tag_solutions(nb)  # code cells inside solution-start/solution-end carry the tag `solution`
     start = time.perf_counter()
     NotebookClient(
-        nb, timeout=timeout, kernel_name="python3", record_timing=False, resources={"metadata": {"path": str(path.parent)}}
+        nb,
+        timeout=timeout,
+        kernel_name="python3",
+        record_timing=False,
+        resources={"metadata": {"path": str(path.parent)}},
     ).execute()
     elapsed = time.perf_counter() - start
     # Stable cell ids keep diffs to what changed (ids only need to be unique), and

@@ -29,10 +29,14 @@ def main() -> None:
 
     grid = np.linspace(-2.4, 2.4, 400)
     U, V = np.meshgrid(grid, grid)
-    left.contour(U, V, U**2 - V**2, levels=[-3, -1.5, -0.5, 0.5, 1.5, 3], colors=[ROLES["reference"]], linewidths=0.8, negative_linestyles="solid")
+    left.contour(
+        U, V, U**2 - V**2, levels=[-3, -1.5, -0.5, 0.5, 1.5, 3], colors=[ROLES["reference"]], linewidths=0.8,
+        negative_linestyles="solid",
+    )
     branch = np.linspace(0.42, 2.4, 200)
     for sign in (1, -1):
-        left.plot(sign * branch, sign / branch, color=ROLES["solutions"], lw=2.5, label="minimizers $uv = 1$" if sign > 0 else None)
+        label = "minimizers $uv = 1$" if sign > 0 else None
+        left.plot(sign * branch, sign / branch, color=ROLES["solutions"], lw=2.5, label=label)
     t = np.linspace(0.0, 20.0, 400)
     for angle in np.linspace(0.0, 2 * np.pi, 8, endpoint=False) + 0.45:
         run = scalar.flow(1.0, 1.6 * np.cos(angle), 1.6 * np.sin(angle), t)
@@ -53,7 +57,7 @@ def main() -> None:
     ts = np.linspace(0.0, 16.0, 801)
     modes = np.abs(spectral.mode_trajectories(Y, U0, V0, ts))
     colors = [PALETTE[c] for c in ("blue", "orange", "green", "vermillion")]
-    for i, (sigma, color) in enumerate(zip(sigmas, colors)):
+    for i, (sigma, color) in enumerate(zip(sigmas, colors, strict=True)):
         right.plot(ts, modes[:, i], color=color, label=f"$\\sigma_{i + 1}(Y) = {sigma:g}$")
         right.axhline(sigma, color=color, ls=":", lw=1)
     right.set(xlabel="time $t$", ylabel="singular values of $W(t) = UV^T$",

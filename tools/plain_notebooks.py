@@ -84,7 +84,7 @@ TOKEN = re.compile(
 )
 MACRO_NAME = re.compile(r"\\([A-Za-z]+)")
 
-COLAB_CELL = '''\
+COLAB_CELL = """\
 # In Google Colab, install the book's helper package first (elsewhere this does nothing:
 # Binder and `make lab` have it already).
 import sys
@@ -93,7 +93,7 @@ if "google.colab" in sys.modules:
     import subprocess
 
     package = "{spec}"
-    subprocess.run([sys.executable, "-m", "pip", "install", "--quiet", package], check=True)'''
+    subprocess.run([sys.executable, "-m", "pip", "install", "--quiet", package], check=True)"""
 ANIMATION_NOTE = (
     "*A notebook opened from a file shows the saved animation above as its first frame (JupyterLab "
     "runs the scripts of saved outputs only in trusted notebooks); run the cell to play it.*"
@@ -305,7 +305,9 @@ class Book:
                 body = body.replace(f"#{i}", arg)
             out.append(tex[pos : match.start()])
             # keep a following letter from gluing onto the expansion's last control word
-            out.append(body + (" " if end < len(tex) and tex[end].isalpha() and re.search(r"\\[A-Za-z]+$", body) else ""))
+            out.append(
+                body + (" " if end < len(tex) and tex[end].isalpha() and re.search(r"\\[A-Za-z]+$", body) else "")
+            )
             pos = end
         out.append(tex[pos:])
         return "".join(out)
@@ -394,7 +396,15 @@ def split_blocks(text: str) -> list[Block]:
                 body = body[1:]
             if body and body[0].strip() == "---":
                 raise ConversionError(f"YAML options of {{{directive['name']}}} are not supported: use :key: value")
-            blocks.append(Block("directive", name=directive["name"], arg=directive["arg"].strip(), options=options, body="\n".join(body).strip("\n")))
+            blocks.append(
+                Block(
+                    "directive",
+                    name=directive["name"],
+                    arg=directive["arg"].strip(),
+                    options=options,
+                    body="\n".join(body).strip("\n"),
+                )
+            )
         elif fence[0] == ":":
             raise ConversionError(f"a colon fence without a directive: {lines[i]!r}")
         else:
@@ -694,7 +704,9 @@ def main(argv: list[str]) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--check", action="store_true", help="compare with notebooks/ instead of writing it")
     parser.add_argument("--out", type=Path, default=OUT, help="output folder (default notebooks/)")
-    parser.add_argument("notebooks", nargs="*", type=Path, help="MyST notebooks named like the chapters (default: the chapters)")
+    parser.add_argument(
+        "notebooks", nargs="*", type=Path, help="MyST notebooks named like the chapters (default: the chapters)"
+    )
     args = parser.parse_args(argv)
     book = Book()
     if args.check:
@@ -702,7 +714,9 @@ def main(argv: list[str]) -> int:
 
         with tempfile.TemporaryDirectory() as tmp:
             written = write_all(book, Path(tmp))
-            stale = [p.name for p in written if not (OUT / p.name).exists() or (OUT / p.name).read_bytes() != p.read_bytes()]
+            stale = [
+                p.name for p in written if not (OUT / p.name).exists() or (OUT / p.name).read_bytes() != p.read_bytes()
+            ]
             extra = sorted({p.name for p in OUT.glob("*.ipynb")} - {p.name for p in written})
         if stale or extra:
             print(f"notebooks/ is out of date (run `make notebooks`): {', '.join(stale + extra)}", file=sys.stderr)

@@ -28,9 +28,8 @@ import zipfile
 from pathlib import Path
 
 import nbformat
-import yaml
-
 import plain_notebooks
+import yaml
 
 ROOT = Path(__file__).resolve().parents[1]
 START = re.compile(r"```\{solution-start\}[^\n]*\n(?::[^\n]*\n)*```", re.MULTILINE)
@@ -105,7 +104,7 @@ def solution_mask(nb) -> list[bool]:
 def tag_solutions(nb) -> bool:
     """Tag every code cell inside a solution span with `solution` (and untag the rest). Returns True if changed."""
     changed = False
-    for cell, inside in zip(nb.cells, solution_mask(nb)):
+    for cell, inside in zip(nb.cells, solution_mask(nb), strict=True):
         if cell.cell_type != "code":
             continue
         tags = list(cell.metadata.get("tags", []))
@@ -200,8 +199,9 @@ def write_zip(out: Path, notebooks: list[Path]) -> Path:
     return target
 
 
-def write_edition(out: Path, notebooks: list[Path] | None = None, clear_outputs: bool = False,
-                  zip: bool = True, quiet: bool = False) -> list[Path]:
+def write_edition(
+    out: Path, notebooks: list[Path] | None = None, clear_outputs: bool = False, zip: bool = True, quiet: bool = False
+) -> list[Path]:
     """Write the student notebooks (plain, like notebooks/) into ``out``, and the zip. Returns the notebooks."""
     out = Path(out)
     out.mkdir(parents=True, exist_ok=True)
@@ -232,8 +232,11 @@ def main(argv: list[str]) -> int:
     parser = argparse.ArgumentParser(description="Write the student edition of the notebooks.")
     parser.add_argument("out", type=Path, help="output folder, e.g. student")
     parser.add_argument("notebooks", nargs="*", type=Path, help="chapters (default: every chapter in _toc.yml)")
-    parser.add_argument("--clear-outputs", action="store_true",
-                        help="also clear the outputs of the cells that are kept (default: keep the example figures)")
+    parser.add_argument(
+        "--clear-outputs",
+        action="store_true",
+        help="also clear the outputs of the cells that are kept (default: keep the example figures)",
+    )
     parser.add_argument("--no-zip", action="store_true", help=f"do not write {ZIP_NAME}")
     args = parser.parse_args(argv)
     write_edition(args.out, args.notebooks, clear_outputs=args.clear_outputs, zip=not args.no_zip)

@@ -52,8 +52,7 @@ ROOT = Path(__file__).resolve().parents[1]
 SOURCES = ["_toc.yml", "references.bib", "images", "_ext", "benchmarks/results"]
 BUILD_FLAGS = ["-W", "-n", "--keep-going"]
 ANNOUNCEMENT = (
-    "Student edition: the solutions to the exercises are left out. "
-    '<a href="{zip}">Download the notebooks</a> (zip).'
+    'Student edition: the solutions to the exercises are left out. <a href="{zip}">Download the notebooks</a> (zip).'
 )
 
 
@@ -85,8 +84,9 @@ def student_page(path: Path, page: Path) -> str:
     text = path.read_text()
     baseurl = yaml.safe_load((ROOT / "_config.yml").read_text()).get("html", {}).get("baseurl", "")
     url = f"{baseurl.rstrip('/')}/{page.with_suffix('.html').as_posix()}"
-    note = (f"*The student edition is not executed when it is built: the table is on this page of the "
-            f"[full book]({url}).*")
+    note = (
+        f"*The student edition is not executed when it is built: the table is on this page of the [full book]({url}).*"
+    )
     text = EXEC_TABLE.sub(note, text)
     # Links of the landing and course pages into the published site: the PDFs sit one
     # level up from the student edition, and the student edition is this site itself.
@@ -178,12 +178,23 @@ def build(out: Path, clear_outputs: bool = False, keep_source: bool = False, stu
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--out", type=Path, default=ROOT / "_build" / "student",
-                        help="output folder; the site goes into OUT/html (default _build/student)")
-    parser.add_argument("--student-dir", type=Path, default=ROOT / "student",
-                        help="where the student notebooks and the zip are written (default student/)")
-    parser.add_argument("--clear-outputs", action="store_true",
-                        help="clear the outputs in the student notebooks and the zip (the pages keep their figures)")
+    parser.add_argument(
+        "--out",
+        type=Path,
+        default=ROOT / "_build" / "student",
+        help="output folder; the site goes into OUT/html (default _build/student)",
+    )
+    parser.add_argument(
+        "--student-dir",
+        type=Path,
+        default=ROOT / "student",
+        help="where the student notebooks and the zip are written (default student/)",
+    )
+    parser.add_argument(
+        "--clear-outputs",
+        action="store_true",
+        help="clear the outputs in the student notebooks and the zip (the pages keep their figures)",
+    )
     parser.add_argument("--keep-source", action="store_true", help="keep the generated sources in OUT/src")
     args = parser.parse_args(argv)
     build(args.out, clear_outputs=args.clear_outputs, keep_source=args.keep_source, student_dir=args.student_dir)

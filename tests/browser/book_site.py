@@ -71,7 +71,7 @@ class PageVisit:
             if url.startswith(site):
                 return r.continue_()
             if url.startswith(MATHJAX_CDN):
-                local = mathjax_dir / url[len(MATHJAX_CDN):].split("?")[0]
+                local = mathjax_dir / url[len(MATHJAX_CDN) :].split("?")[0]
                 if local.is_file():
                     return r.fulfill(path=str(local))
             self.external.append(url)
@@ -88,5 +88,3 @@ class PageVisit:
 
     def close(self) -> None:
         self.context.close()
-
-

@@ -15,8 +15,10 @@ from pathlib import Path
 import pytest
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-import chromium  # noqa: E402  (tests/chromium.py, shared with tests/lab)
 from book_site import HTML, PageVisit, _QuietHandler  # noqa: E402
+
+import chromium  # noqa: E402  (tests/chromium.py, shared with tests/lab)
+
 
 @pytest.fixture(scope="session")
 def site() -> str:

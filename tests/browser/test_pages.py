@@ -11,16 +11,15 @@ first two and the last for the chapter's reader notebook (notebooks/).
 from __future__ import annotations
 
 import json
-from functools import lru_cache
+from functools import cache
 from pathlib import Path
 from urllib.parse import urldefrag, urlparse
 
 import numpy as np
 import pytest
+from book_site import HTML, ROOT, SCREENSHOTS, book_config, notebook_pages, toc_pages
 from bs4 import BeautifulSoup
 from PIL import Image
-
-from book_site import HTML, ROOT, SCREENSHOTS, book_config, notebook_pages, toc_pages
 
 PAGES = toc_pages()
 NOTEBOOKS = notebook_pages()
@@ -35,7 +34,7 @@ def _record(page: str, **counts) -> None:
     SUMMARY.write_text(json.dumps(data, indent=1, sort_keys=True))
 
 
-@lru_cache(maxsize=None)
+@cache
 def _ids_in(html_file: Path) -> frozenset[str]:
     soup = BeautifulSoup(html_file.read_text(encoding="utf-8"), "html.parser")
     return frozenset(tag["id"] for tag in soup.find_all(id=True))
@@ -114,9 +113,13 @@ def test_notebook_page_offers_binder_colab_thebe_and_download_of_the_reader_note
     links = p.evaluate("Array.from(document.querySelectorAll('a[href]')).map(a => a.href)")
     assert expected_binder in links, f"no Binder link {expected_binder}"
     assert expected_colab in links, f"no Colab link {expected_colab}"
-    assert not [h for h in links if ("mybinder" in h or "colab" in h) and "/chapters/" in h], "a launch link to the MyST source"
+    assert not [h for h in links if ("mybinder" in h or "colab" in h) and "/chapters/" in h], (
+        "a launch link to the MyST source"
+    )
     assert p.locator("button.btn-launch-thebe").count() == 1, "no Live Code (Thebe) button"
-    downloads = p.evaluate("Array.from(document.querySelectorAll('a[href$=\".ipynb\"]')).map(a => a.getAttribute('href'))")
+    downloads = p.evaluate(
+        "Array.from(document.querySelectorAll('a[href$=\".ipynb\"]')).map(a => a.getAttribute('href'))"
+    )
     assert f"../{reader}" in downloads, f"no download of {reader} among {downloads}"
     assert (HTML / reader).read_bytes() == (ROOT / reader).read_bytes()
 

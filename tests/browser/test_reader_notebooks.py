@@ -10,14 +10,13 @@ from __future__ import annotations
 
 import re
 from collections import Counter
-from functools import lru_cache
+from functools import cache
 from pathlib import Path
 
 import nbformat
 import pytest
-from bs4 import BeautifulSoup
-
 from book_site import HTML, ROOT, notebook_pages
+from bs4 import BeautifulSoup
 
 CHAPTERS = notebook_pages()
 NUMBERED = re.compile(r"^(?:(?:Theorem|Lemma|Proposition|Corollary|Definition|Exercise|Fig\.) \d+\.\d+|\(\d+\.\d+\))$")
@@ -34,7 +33,7 @@ def _no_math(text: str) -> str:
     return _norm(text)
 
 
-@lru_cache(maxsize=None)
+@cache
 def _html(page: str) -> BeautifulSoup:
     path = HTML / f"{page}.html"
     if not path.exists():
@@ -43,7 +42,7 @@ def _html(page: str) -> BeautifulSoup:
     return soup.select_one("main") or soup
 
 
-@lru_cache(maxsize=None)
+@cache
 def _reader(page: str) -> list[str]:
     nb = nbformat.read(ROOT / "notebooks" / (Path(page).name + ".ipynb"), as_version=4)
     return [c.source for c in nb.cells if c.cell_type == "markdown"]
@@ -64,7 +63,9 @@ def test_theorems_exercises_and_solutions_have_the_same_numbers_and_titles(page)
         html.append(text)
     reader = []
     for source in _reader(page):
-        for match in re.finditer(r'\*\*(?:<a id="[^"]+"></a>)?((?:Theorem|Lemma|Proposition|Corollary|Definition) [^*]+?)\.\*\*', source):
+        for match in re.finditer(
+            r'\*\*(?:<a id="[^"]+"></a>)?((?:Theorem|Lemma|Proposition|Corollary|Definition) [^*]+?)\.\*\*', source
+        ):
             reader.append(_no_math(match[1]))
         for match in re.finditer(r'(?m)^#{2,6} (?:<a id="[^"]+"></a>)?((?:Solution to )?Exercise \d+\.\d+.*)$', source):
             reader.append(_no_math(match[1]))
@@ -126,7 +127,7 @@ def test_citations_read_the_same(page):
     reader = []
     for source in _reader(page):
         source = re.sub(r"(?s)## References.*", "", source)
-        pattern = r"\\\[((?:\[[^\]]+\]\(#ref-[^)]+\)(?:, )?)+)\\\]|([^\s\[\]()]+(?: and [^\s\[\]()]+| et al\.)?) \\\[\[(\d{4})\]\(#ref-[^)]+\)\\\]"
+        pattern = r"\\\[((?:\[[^\]]+\]\(#ref-[^)]+\)(?:, )?)+)\\\]|([^\s\[\]()]+(?: and [^\s\[\]()]+| et al\.)?) \\\[\[(\d{4})\]\(#ref-[^)]+\)\\\]"  # noqa: E501
         for match in re.finditer(pattern, source):
             if match[1]:
                 reader.append("[" + ", ".join(re.findall(r"\[([^\]]+)\]\(#ref-", match[1])) + "]")

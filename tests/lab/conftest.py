@@ -10,7 +10,6 @@ import shutil
 from pathlib import Path
 
 import pytest
-
 from lab_app import chromium, jupyterlab
 
 ROOT = Path(__file__).resolve().parents[2]

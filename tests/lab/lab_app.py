@@ -57,8 +57,23 @@ SETTINGS = {
     "@jupyterlab/apputils-extension/notification.jupyterlab-settings": {"fetchNews": "false", "checkForUpdates": False},
     "@jupyterlab/docmanager-extension/plugin.jupyterlab-settings": {"autosave": False},
 }
-CATEGORIES = ("raw_myst", "tex_as_text", "math_errors", "undefined_macros", "flagged", "raw_html", "broken_links", "outputs")
-FLAGS = ("Cross Reference Not Found", "Citation Not Found", "Undefined control sequence", "Unknown Directive", "Unknown Role")
+CATEGORIES = (
+    "raw_myst",
+    "tex_as_text",
+    "math_errors",
+    "undefined_macros",
+    "flagged",
+    "raw_html",
+    "broken_links",
+    "outputs",
+)
+FLAGS = (
+    "Cross Reference Not Found",
+    "Citation Not Found",
+    "Undefined control sequence",
+    "Unknown Directive",
+    "Unknown Role",
+)
 ROLE = re.compile(r"\{[A-Za-z][\w:.-]*\}")
 LABEL_LINE = re.compile(r"(?m)^\s*\([A-Za-z][\w:.-]*\)=\s*$")
 OPTION_LINE = re.compile(r"(?m)^\s*:[a-z][\w-]*:(\s|$)")
@@ -99,7 +114,7 @@ COLLECT = """
     return entry;
   });
 }
-"""
+"""  # noqa: E501
 
 
 @dataclass
@@ -142,7 +157,9 @@ def analyse(name: str, entries: list[dict], folder: Path) -> Report:
         if entry["kind"] == "code":
             report.images += entry.get("images", 0)
             if entry.get("errors") or entry.get("brokenImages"):
-                report.problems["outputs"].append(f"cell {entry['index']}: {entry.get('errors', 0)} error outputs, {entry.get('brokenImages', 0)} broken images")
+                report.problems["outputs"].append(
+                    f"cell {entry['index']}: {entry.get('errors', 0)} error outputs, {entry.get('brokenImages', 0)} broken images"  # noqa: E501
+                )
             continue
         if entry["kind"] != "markdown":
             continue
@@ -221,8 +238,15 @@ def jupyterlab(root: Path, python: str = sys.executable):
     port, token = _free_port(), secrets.token_hex(16)
     log = work / "server.log"
     command = [
-        python, "-m", "jupyterlab", "--no-browser", "--ServerApp.ip=127.0.0.1", f"--ServerApp.port={port}",
-        "--ServerApp.port_retries=0", f"--IdentityProvider.token={token}", f"--ServerApp.root_dir={root}",
+        python,
+        "-m",
+        "jupyterlab",
+        "--no-browser",
+        "--ServerApp.ip=127.0.0.1",
+        f"--ServerApp.port={port}",
+        "--ServerApp.port_retries=0",
+        f"--IdentityProvider.token={token}",
+        f"--ServerApp.root_dir={root}",
     ]
     if hasattr(os, "geteuid") and os.geteuid() == 0:
         command.append("--allow-root")
@@ -250,7 +274,9 @@ def jupyterlab(root: Path, python: str = sys.executable):
         shutil.rmtree(work, ignore_errors=True)
 
 
-def render(browser, base: str, token: str, folder: Path, name: str, screenshot: Path | None = None, timeout: float = 90.0) -> Report:
+def render(
+    browser, base: str, token: str, folder: Path, name: str, screenshot: Path | None = None, timeout: float = 90.0
+) -> Report:
     """Open ``name`` in JupyterLab, open every collapsed section, wait until every cell is
     rendered and MathJax is done, and report what did not render."""
     nb = nbformat.read(folder / name, as_version=4)
@@ -286,7 +312,7 @@ def render(browser, base: str, token: str, folder: Path, name: str, screenshot: 
         # every markdown cell rendered, and the number of typeset formulas steady for 2 s
         rendered = (
             "Array.from(document.querySelectorAll('.jp-Notebook .jp-MarkdownCell'))"
-            ".every(c => { const m = c.querySelector('.jp-RenderedMarkdown'); return m && m.innerHTML.trim().length > 0; })"
+            ".every(c => { const m = c.querySelector('.jp-RenderedMarkdown'); return m && m.innerHTML.trim().length > 0; })"  # noqa: E501
         )
         page.wait_for_function(rendered, timeout=max(1.0, deadline - time.monotonic()) * 1000)
         last, steady_since = -1, time.monotonic()

@@ -18,7 +18,6 @@ from pathlib import Path
 
 import nbformat
 import pytest
-
 from lab_app import CATEGORIES, render
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -47,7 +46,7 @@ BAD = [
     "A \\alpha outside a formula, and a lone $ sign.",
     "An error $\\frac{1}$ and a macro $\\fro{A}$ nobody defined.",
     "Citation Not Found",
-    "&lt;a id=\"x\"&gt;&lt;/a&gt; shown as text",
+    '&lt;a id="x"&gt;&lt;/a&gt; shown as text',
     "[nowhere](#no-such-anchor) and [elsewhere](no_such_notebook.ipynb)",
 ]
 

@@ -21,8 +21,9 @@ PDF = ROOT / "_build" / "pdf"
 sys.path.insert(0, str(ROOT / "tests"))
 sys.path.insert(0, str(ROOT / "tests" / "browser"))
 sys.path.insert(0, str(ROOT / "tools"))
-import chromium  # noqa: E402  (tests/chromium.py)
 from book_site import toc_pages  # noqa: E402
+
+import chromium  # noqa: E402  (tests/chromium.py)
 
 CHAPTERS = [p for p in toc_pages() if p.startswith("chapters/")]
 

@@ -12,14 +12,14 @@ from __future__ import annotations
 import html as html_lib
 import re
 import unicodedata
-from functools import lru_cache
+from functools import cache
 from pathlib import Path
 
 import pytest
+from book_site import book_config, toc_pages
 from bs4 import BeautifulSoup
 
 from conftest import CHAPTERS, HTML
-from book_site import book_config, toc_pages
 
 BOOK_TITLE = book_config()["title"]
 # measured 168 pages (A4) for 13 pages of the table of contents in December 2026; the range
@@ -35,14 +35,14 @@ def _norm(text: str) -> str:
     return " ".join(unicodedata.normalize("NFKC", text).split())
 
 
-@lru_cache(maxsize=None)
+@cache
 def _reader(name: str):
     from pypdf import PdfReader
 
     return PdfReader(str(_pdf_dir / name))
 
 
-@lru_cache(maxsize=None)
+@cache
 def _pages(name: str) -> tuple[tuple[str, str], ...]:
     """(body, footer) of every page of _build/pdf/<name>, normalized."""
     out = []
@@ -125,7 +125,9 @@ def test_chapter_pdf(page):
 @pytest.mark.parametrize("name", ["book.pdf"] + [_pdf_name(p) for p in CHAPTERS])
 def test_no_unresolved_reference_raw_tex_or_hidden_code(name):
     text = _text(name)
-    assert "??" not in text, f"an unresolved reference in {name}: ...{text[max(0, text.find('??') - 80):text.find('??') + 20]}"
+    assert "??" not in text, (
+        f"an unresolved reference in {name}: ...{text[max(0, text.find('??') - 80) : text.find('??') + 20]}"
+    )
     raw = [t for t in RAW_TEX if t in text]
     assert not raw, f"raw TeX in {name}: {raw}"
     assert "Show code cell source" not in text, "a collapsed code cell was printed as its label"
@@ -138,7 +140,9 @@ def test_solutions_are_printed(page):
         text = _text(name)
         for title, stretch in solutions:
             assert title in text, f"{title!r} missing from {name}"
-            assert stretch and stretch in text, f"the text of {title} ({stretch!r}) is missing from {name}: still collapsed?"
+            assert stretch and stretch in text, (
+                f"the text of {title} ({stretch!r}) is missing from {name}: still collapsed?"
+            )
 
 
 def test_the_animation_is_printed_as_frames():

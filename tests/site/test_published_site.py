@@ -65,5 +65,7 @@ def test_solution_sentences_of_the_instructor_page_are_gone(path, pages):
 def test_published_student_page_keeps_every_figure(path, pages):
     """The solutions print text and draw no figure: the student page has every figure of the chapter."""
     instructor, published = pages
-    count = [len(student._soup(d / f"{path.stem}.html").select('main img[src*="_images/"]')) for d in (instructor, published)]
+    count = [
+        len(student._soup(d / f"{path.stem}.html").select('main img[src*="_images/"]')) for d in (instructor, published)
+    ]
     assert count[0] == count[1] > 0

@@ -28,20 +28,12 @@ and the margins :math:`\mu_i = \max(\sigma_i(Y) - \lVert Y - U_0 V_0^\top \rVert
 Here :math:`\lambda_i` is the i-th LARGEST eigenvalue and :math:`\sigma_i` the i-th
 largest singular value, both 0 when i exceeds the size (the book's notation page).
 
-The pieces are public so that a reader can look at each one:
+Each piece is public: :func:`eigenvalue` and :func:`singular_value` (the book's indexing),
+:func:`imbalance_terms`, :func:`margins`, :func:`gram_lower_bounds` (the lemma), and
+:func:`rate_bound`, :func:`loss_bound` straight from :math:`(Y, U_0, V_0)`.
 
-* :func:`eigenvalue`, :func:`singular_value`: :math:`\lambda_i(A)`, :math:`\sigma_i(A)`
-  with the book's indexing and zero convention;
-* :func:`imbalance_terms`: the four numbers :math:`\bar\lambda_\pm, \underline\lambda_\pm`;
-* :func:`margins`: :math:`\mu_m` and :math:`\mu_n`;
-* :func:`gram_lower_bounds`: the lemma's lower bounds on :math:`\lambda_m(UU^\top)`
-  and :math:`\lambda_n(VV^\top)` in terms of the imbalance and :math:`\sigma(W)`;
-* :func:`rate_from_terms`: :math:`\alpha` from the imbalance terms and the margins;
-* :func:`rate_bound`, :func:`loss_bound`: :math:`\alpha` and
-  :math:`\ell(0)e^{-\alpha t}` straight from :math:`(Y, U_0, V_0)`.
-
-:func:`rate_bound_slide_literal` and :func:`imbalance_terms_slide_literal` evaluate the
-talk's slide as printed, with the indices of :math:`\underline\lambda_\pm` swapped
+:func:`rate_bound_slide_literal` evaluates the slide of Min et al.'s presentation as
+printed, with the indices of :math:`\underline\lambda_\pm` swapped
 (:math:`\lambda_n(\Lambda)` and :math:`\lambda_m(-\Lambda)`). That version is NOT a
 valid bound when :math:`m \ne n`; it exists only to show the erratum (book: chapter 4).
 
@@ -56,7 +48,8 @@ Regression, :math:`\ell = \tfrac12 \lVert Y - X U V^\top \rVert_F^2` with data
 where :math:`c` is the formula for :math:`\alpha` with the imbalance terms of the
 conserved reduced imbalance :math:`D = U_1^\top U_1 - V^\top V`, :math:`U_1 = \Phi_1^\top U`
 (index r in place of m), and the margins
-:math:`\mu_i = \max(\sigma_i(\tilde Y) - \lVert \tilde Y - \Sigma_x^{1/2} U_1 V^\top \rVert_F, 0) / \sqrt{\lambda_1(\Sigma_x)}`,
+:math:`\mu_i = \max(\sigma_i(\tilde Y) - \lVert \tilde Y - \Sigma_x^{1/2} U_1 V^\top \rVert_F, 0)
+/ \sqrt{\lambda_1(\Sigma_x)}`,
 :math:`\tilde Y = W_x^\top Y`. Pass ``X=`` to :func:`imbalance_terms`, :func:`margins`,
 :func:`rate_bound` and :func:`loss_bound`; :func:`regression_constant` gives :math:`c`.
 With :math:`X = I` everything reduces to matrix factorization.
@@ -64,13 +57,14 @@ With :math:`X = I` everything reduces to matrix factorization.
 
 from __future__ import annotations
 
-import numbers
 from typing import Any, NamedTuple
 
 import numpy as np
+from numpy.typing import ArrayLike
 
+from . import _numerics as _nx
 from . import _validate as _v
-from .flow import check_problem
+from .regression import _decomposition as _dec
 
 __all__ = [
     "ImbalanceTerms",
@@ -78,23 +72,17 @@ __all__ = [
     "eigenvalue",
     "singular_value",
     "imbalance_terms",
-    "imbalance_terms_slide_literal",
     "margins",
     "gram_lower_bounds",
-    "rate_from_terms",
     "rate_bound",
     "rate_bound_slide_literal",
     "regression_constant",
     "loss_bound",
 ]
 
-# Relative tolerance for "A is symmetric" in eigenvalue(): round-off in forming
-# U^T U - V^T V passes, a genuinely non-symmetric matrix does not.
-_SYM_RTOL = 1e-10
-
 
 class ImbalanceTerms(NamedTuple):
-    r"""The four imbalance numbers of :math:`\Lambda = U_0^\top U_0 - V_0^\top V_0` (all :math:`\ge 0`).
+    r"""The four imbalance numbers of :math:`\Lambda = U_0^\top U_0 - V_0^\top V_0` (each >= 0).
 
     Attributes
     ----------
@@ -115,7 +103,7 @@ class ImbalanceTerms(NamedTuple):
 
 
 class Margins(NamedTuple):
-    r"""The margins :math:`\mu_i = \max(\sigma_i(Y) - \lVert Y - W_0 \rVert_F, 0)` used by the bound.
+    r"""The margins :math:`\mu_i = \max(\sigma_i(Y) - \lVert Y - W_0 \rVert_F, 0)` of the bound.
 
     Attributes
     ----------
@@ -130,72 +118,70 @@ class Margins(NamedTuple):
 
 
 # ----------------------------------------------------------------------------------
-# input checks
+# input checks (the public functions call these once, then the cores below)
 # ----------------------------------------------------------------------------------
-
-
-def _index(name: str, value: Any) -> int:
-    if isinstance(value, bool) or not isinstance(value, (numbers.Integral, np.integer)):
-        raise TypeError(f"{name} must be an int (1 for the largest), got {type(value).__name__}")
-    if value < 1:
-        raise ValueError(f"{name} must be >= 1 (indices count from 1, the largest), got {value}")
-    return int(value)
 
 
 def _factors(U0: Any, V0: Any) -> tuple[np.ndarray, np.ndarray]:
     U0 = _v.matrix("U0", U0)
-    V0 = _v.matrix(
-        "V0", V0, cols=U0.shape[1], cols_hint=f"U0 has {U0.shape[1]} columns: V0 must be n x k with the same k"
-    )
+    hint = f"U0 has {U0.shape[1]} columns: V0 must be n x k with the same k"
+    V0 = _v.matrix("V0", V0, cols=U0.shape[1], cols_hint=hint)
     return U0, V0
 
 
-def _factorization_problem(Y: Any, U0: Any, V0: Any, X: Any, caller: str) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Validate (Y, U0, V0) of matrix factorization for a bound (X must be None); k >= min(m, n)."""
-    Y, U0, V0, X = check_problem(Y, U0, V0, X)
-    if X is not None:  # pragma: no cover - callers dispatch X to _regression_parts
-        raise ValueError(f"{caller}: X must be None here")
+def _factorization_problem(Y: Any, U0: Any, V0: Any) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """(Y, U0, V0) of matrix factorization for a bound: k >= min(m, n)."""
+    Y, U0, V0, _ = _v.problem(Y, U0, V0)
     m, n = Y.shape
     k = U0.shape[1]
     if k < min(m, n):
         raise ValueError(
-            f"U0 has {k} columns but min(m, n) = {min(m, n)} (Y is {m} x {n}): the bound assumes a width "
-            f"k >= min(m, n) (with k < min(m, n) it would give alpha = 0)"
+            f"U0 has {k} columns but min(m, n) = {min(m, n)} (Y is {m} x {n}): the bound assumes "
+            f"a width k >= min(m, n) (with k < min(m, n) it would give alpha = 0)"
         )
     return Y, U0, V0
 
 
+def _check_record(name: str, value: Any, kind: type, origin: str) -> Any:
+    """``value`` must be a ``kind`` (a NamedTuple of non-negative finite floats), named ``name``."""
+    if not isinstance(value, kind):
+        got = type(value).__name__
+        raise TypeError(f"{name} must be a {kind.__name__} (from {origin}), got {got}")
+    for field, entry in value._asdict().items():
+        _v.nonnegative_scalar(f"{name}.{field}", entry)
+    return value
+
+
 class _RegressionParts(NamedTuple):
-    terms: "ImbalanceTerms"
-    margins: "Margins"
+    terms: ImbalanceTerms
+    margins: Margins
     lambda_r: float
     l_star: float
     loss0: float
 
 
 def _regression_parts(Y: Any, U0: Any, V0: Any, X: Any) -> _RegressionParts:
-    """The pieces of the regression bound (book: chapter 5, thm-regression-rate), validated."""
-    from .regression import decompose, reduced_imbalance  # late import: regression imports flow, not bounds
-
-    Y, U0, V0, X = check_problem(Y, U0, V0, X)
-    dec = decompose(X, Y)
+    """The checked pieces of the regression bound (book: chapter 5, ``thm-regression-rate``)."""
+    Y, U0, V0, X = _v.problem(Y, U0, V0, X)
+    dec = _dec.decompose(X, Y)
     r, n, k = dec.rank, Y.shape[1], U0.shape[1]
     if k < min(r, n):
         raise ValueError(
-            f"U0 has {k} columns but min(rank X, n) = {min(r, n)}: the bound assumes a width k >= min(r, n) "
-            f"(with fewer it would give c = 0)"
+            f"U0 has {k} columns but min(rank X, n) = {min(r, n)}: the bound assumes a width "
+            f"k >= min(r, n) (with fewer it would give c = 0)"
         )
     U1 = dec.Phi_1.T @ U0
-    D = reduced_imbalance(U0, V0, dec)
     sqrt_sigma = np.sqrt(dec.Sigma_x)
     dist = float(np.linalg.norm(dec.Ytil - (sqrt_sigma[:, None] * U1) @ V0.T))
     s = np.linalg.svd(dec.Ytil, compute_uv=False)
-    sigma = lambda i: float(s[i - 1]) if i <= s.size else 0.0  # noqa: E731
     scale = float(sqrt_sigma[0])  # sqrt(lambda_1(Sigma_x))
-    mu = Margins(mu_m=max(sigma(r) - dist, 0.0) / scale, mu_n=max(sigma(n) - dist, 0.0) / scale)
+    mu = Margins(
+        mu_m=_nx.margin(_nx.book_index(s, r), dist) / scale,
+        mu_n=_nx.margin(_nx.book_index(s, n), dist) / scale,
+    )
     R0 = Y - X @ U0 @ V0.T
     return _RegressionParts(
-        terms=_terms(D, r, n),
+        terms=_terms(_dec.reduced_imbalance(U0, V0, dec), r, n),
         margins=mu,
         lambda_r=float(dec.Sigma_x[-1]),
         l_star=dec.l_star,
@@ -204,20 +190,48 @@ def _regression_parts(Y: Any, U0: Any, V0: Any, X: Any) -> _RegressionParts:
 
 
 # ----------------------------------------------------------------------------------
+# cores (unchecked)
+# ----------------------------------------------------------------------------------
+
+
+def _terms(Lam: np.ndarray, p: int, q: int) -> ImbalanceTerms:
+    r"""Imbalance terms of a symmetric ``Lam``: lund_+ from lambda_p, lund_- from lambda_q(-Lam).
+
+    Matrix factorization: p = m, q = n; the slide's version: p = n, q = m; regression:
+    ``Lam`` is the reduced imbalance D and p = r = rank X.
+    """
+    return ImbalanceTerms(*_nx.imbalance_terms(_nx.eigenvalues_desc(Lam), p, q))
+
+
+def _margins(Y: np.ndarray, U0: np.ndarray, V0: np.ndarray) -> Margins:
+    m, n = Y.shape
+    dist = float(np.linalg.norm(Y - U0 @ V0.T))
+    s = np.linalg.svd(Y, compute_uv=False)
+    return Margins(
+        mu_m=_nx.margin(_nx.book_index(s, m), dist), mu_n=_nx.margin(_nx.book_index(s, n), dist)
+    )
+
+
+def _lower_bounds(
+    terms: ImbalanceTerms, sm: np.ndarray, sn: np.ndarray
+) -> tuple[np.ndarray, np.ndarray]:
+    """The two bounds of :func:`gram_lower_bounds`, for arrays ``sm``, ``sn`` (0-d allowed)."""
+    bound_u = _nx.h(terms.lbar_minus, terms.lund_plus, sm)
+    return bound_u, _nx.h(terms.lbar_plus, terms.lund_minus, sn)
+
+
+def _rate(terms: ImbalanceTerms, margins: Margins) -> float:
+    r""":math:`\alpha` = twice the sum of the two lemma bounds at the margins."""
+    bu, bv = _lower_bounds(terms, np.asarray(margins.mu_m), np.asarray(margins.mu_n))
+    return 2.0 * (float(bu) + float(bv))
+
+
+# ----------------------------------------------------------------------------------
 # spectra with the book's indexing
 # ----------------------------------------------------------------------------------
 
 
-def _eigs_desc(A: np.ndarray) -> np.ndarray:
-    return np.linalg.eigvalsh(0.5 * (A + A.T))[::-1]
-
-
-def _lam(ev_desc: np.ndarray, i: int) -> float:
-    """lambda_i from eigenvalues sorted in decreasing order; 0 beyond the size."""
-    return float(ev_desc[i - 1]) if i <= ev_desc.size else 0.0
-
-
-def eigenvalue(A, i: int) -> float:
+def eigenvalue(A: ArrayLike, i: int) -> float:
     r"""The i-th largest eigenvalue :math:`\lambda_i(A)` of a symmetric matrix, 0 beyond its size.
 
     The book's convention (notation page): :math:`\lambda_1 \ge \lambda_2 \ge \dots`, and
@@ -227,7 +241,8 @@ def eigenvalue(A, i: int) -> float:
     Parameters
     ----------
     A : array_like, shape (p, p)
-        Symmetric (up to round-off: :math:`\lVert A - A^\top \rVert_F \le 10^{-10} \lVert A \rVert_F`).
+        Symmetric up to round-off:
+        :math:`\lVert A - A^\top \rVert_F \le 10^{-10} \lVert A \rVert_F`.
     i : int
         Index, 1 for the largest.
 
@@ -246,14 +261,18 @@ def eigenvalue(A, i: int) -> float:
     if A.shape[0] != A.shape[1]:
         raise ValueError(f"A must be square (symmetric), got shape {A.shape}")
     scale = float(np.linalg.norm(A))
-    if float(np.linalg.norm(A - A.T)) > _SYM_RTOL * scale:
-        raise ValueError("A must be symmetric: ||A - A^T||_F exceeds 1e-10 ||A||_F")
-    i = _index("i", i)
-    return _lam(_eigs_desc(A), i)
+    if float(np.linalg.norm(A - A.T)) > _nx.STRUCTURE_RTOL * scale:
+        raise ValueError(
+            f"A must be symmetric: ||A - A^T||_F exceeds {_nx.STRUCTURE_RTOL:g} ||A||_F"
+        )
+    i = _v.count("i", i)
+    return _nx.book_index(_nx.eigenvalues_desc(A), i)
 
 
-def singular_value(A, i: int) -> float:
+def singular_value(A: ArrayLike, i: int) -> float:
     r"""The i-th largest singular value :math:`\sigma_i(A)`, 0 beyond :math:`\min(p, q)`.
+
+    Book: notation page.
 
     Parameters
     ----------
@@ -264,11 +283,17 @@ def singular_value(A, i: int) -> float:
     Returns
     -------
     float
+
+    Raises
+    ------
+    ValueError
+        If A is not a finite matrix, or i < 1.
+    TypeError
+        If i is not an int.
     """
     A = _v.matrix("A", A)
-    i = _index("i", i)
-    s = np.linalg.svd(A, compute_uv=False)
-    return float(s[i - 1]) if i <= s.size else 0.0
+    i = _v.count("i", i)
+    return _nx.book_index(np.linalg.svd(A, compute_uv=False), i)
 
 
 # ----------------------------------------------------------------------------------
@@ -276,33 +301,7 @@ def singular_value(A, i: int) -> float:
 # ----------------------------------------------------------------------------------
 
 
-def _pos(x: float) -> float:
-    """max(x, 0) as a float, but +0.0 for x = -0.0 (an eigenvalue may be -0.0, and max(-0.0, 0.0)
-    is -0.0); nan stays nan, as with max."""
-    return 0.0 if x <= 0 else float(x)
-
-
-def _terms(Lam: np.ndarray, p: int, q: int) -> ImbalanceTerms:
-    r"""Imbalance terms of a symmetric k x k ``Lam``: lund_+ from lambda_p(Lam), lund_- from lambda_q(-Lam).
-
-    Matrix factorization: p = m, q = n. The talk's slide: p = n, q = m. Regression
-    (section 5): ``Lam`` is the reduced imbalance D and p = r = rank(X).
-    """
-    return _terms_from_spectrum(_eigs_desc(Lam), p, q)
-
-
-def _terms_from_spectrum(ev: np.ndarray, p: int, q: int) -> ImbalanceTerms:
-    """The imbalance terms from the eigenvalues ``ev`` of Lam in decreasing order (see ``_terms``)."""
-    neg = -ev[::-1]  # the eigenvalues of -Lam, decreasing
-    return ImbalanceTerms(
-        lbar_plus=_pos(_lam(ev, 1)),
-        lbar_minus=_pos(_lam(neg, 1)),
-        lund_plus=_pos(_lam(ev, p)),
-        lund_minus=_pos(_lam(neg, q)),
-    )
-
-
-def imbalance_terms(U0, V0, *, X=None) -> ImbalanceTerms:
+def imbalance_terms(U0: ArrayLike, V0: ArrayLike, *, X: ArrayLike | None = None) -> ImbalanceTerms:
     r"""The imbalance terms :math:`\bar\lambda_\pm, \underline\lambda_\pm` of :math:`(U_0, V_0)`.
 
     With :math:`\Lambda = U_0^\top U_0 - V_0^\top V_0` (k x k, conserved by the flow),
@@ -332,47 +331,36 @@ def imbalance_terms(U0, V0, *, X=None) -> ImbalanceTerms:
     Returns
     -------
     ImbalanceTerms
+
+    Raises
+    ------
+    ValueError
+        If a shape does not fit, an entry is not finite, or X is zero.
     """
     U0, V0 = _factors(U0, V0)
-    if X is not None:
-        from .regression import decompose, reduced_imbalance  # late import, see _regression_parts
-
-        X = _v.matrix("X", X, cols=U0.shape[0], cols_hint=f"U0 has {U0.shape[0]} rows: X must be N x m")
-        dec = decompose(X, np.zeros((X.shape[0], V0.shape[0])))
-        return _terms(reduced_imbalance(U0, V0, dec), dec.rank, V0.shape[0])
-    return _terms(U0.T @ U0 - V0.T @ V0, U0.shape[0], V0.shape[0])
-
-
-def imbalance_terms_slide_literal(U0, V0) -> ImbalanceTerms:
-    r"""The talk's imbalance terms read literally: :math:`\underline\lambda_+ = \max(\lambda_n(\Lambda), 0)`, :math:`\underline\lambda_- = \max(\lambda_m(-\Lambda), 0)`.
-
-    This is the slide "General Initialization" as printed, with the indices m and n of
-    the two lower terms exchanged. It agrees with :func:`imbalance_terms` when m = n and
-    is wrong otherwise (book: chapter 4, the erratum). For illustration only.
-
-    Parameters
-    ----------
-    U0 : array_like, shape (m, k)
-    V0 : array_like, shape (n, k)
-
-    Returns
-    -------
-    ImbalanceTerms
-    """
-    U0, V0 = _factors(U0, V0)
-    return _terms(U0.T @ U0 - V0.T @ V0, V0.shape[0], U0.shape[0])
+    if X is None:
+        return _terms(U0.T @ U0 - V0.T @ V0, U0.shape[0], V0.shape[0])
+    hint = f"U0 has {U0.shape[0]} rows: X must be N x m"
+    X = _v.matrix("X", X, cols=U0.shape[0], cols_hint=hint)
+    dec = _dec.decompose(X, np.zeros((X.shape[0], V0.shape[0])))
+    return _terms(_dec.reduced_imbalance(U0, V0, dec), dec.rank, V0.shape[0])
 
 
-def margins(Y, U0, V0, *, X=None) -> Margins:
-    r"""The margins :math:`\mu_m, \mu_n` with :math:`\mu_i = \max(\sigma_i(Y) - \lVert Y - U_0 V_0^\top \rVert_F, 0)`.
+def margins(Y: ArrayLike, U0: ArrayLike, V0: ArrayLike, *, X: ArrayLike | None = None) -> Margins:
+    r"""The margins :math:`\mu_m, \mu_n` of a start (book: chapter 4, ``lem-margin``).
+
+    .. math::
+
+        \mu_i = \max(\sigma_i(Y) - \lVert Y - U_0 V_0^\top \rVert_F, 0).
 
     Since the loss never increases along the flow, :math:`\sigma_i(W(t)) \ge \mu_i` for
     all :math:`t \ge 0` (book: chapter 4, ``lem-margin``). When m != n one of the two is
     0, because :math:`\sigma_{\max(m, n)}(Y) = 0`.
 
     With data ``X`` (book: chapter 5) the margins are those of the whitened problem,
-    :math:`\mu_i = \max(\sigma_i(\tilde Y) - \lVert \tilde Y - \Sigma_x^{1/2} U_1 V_0^\top \rVert_F, 0) / \sqrt{\lambda_1(\Sigma_x)}`
-    for :math:`i = r` (returned as ``mu_m``) and :math:`i = n`.
+    :math:`\mu_i = \max(\sigma_i(\tilde Y) - \lVert \tilde Y - \Sigma_x^{1/2} U_1 V_0^\top
+    \rVert_F, 0) / \sqrt{\lambda_1(\Sigma_x)}` for :math:`i = r` (returned as ``mu_m``)
+    and :math:`i = n`.
 
     Parameters
     ----------
@@ -384,47 +372,22 @@ def margins(Y, U0, V0, *, X=None) -> Margins:
     Returns
     -------
     Margins
+
+    Raises
+    ------
+    ValueError
+        If a shape does not fit or an entry is not finite; with X, also if X is zero or
+        k < min(rank X, n).
     """
     if X is not None:
         return _regression_parts(Y, U0, V0, X).margins
-    Y, U0, V0, _ = check_problem(Y, U0, V0)
-    m, n = Y.shape
-    dist = float(np.linalg.norm(Y - U0 @ V0.T))
-    s = np.linalg.svd(Y, compute_uv=False)
-    sigma = lambda i: float(s[i - 1]) if i <= s.size else 0.0  # noqa: E731
-    return Margins(mu_m=max(sigma(m) - dist, 0.0), mu_n=max(sigma(n) - dist, 0.0))
+    Y, U0, V0, _ = _v.problem(Y, U0, V0)
+    return _margins(Y, U0, V0)
 
 
-def _h(a, b, sigma):
-    r"""(-a + b + sqrt((a + b)^2 + 4 sigma^2)) / 2 without cancellation, for a, b, sigma >= 0.
-
-    -a + sqrt((a + b)^2 + 4 sigma^2) = (b^2 + 2ab + 4 sigma^2) / (a + sqrt(...)).
-    """
-    S = np.hypot(a + b, 2.0 * sigma)
-    num = b * b + 2.0 * a * b + 4.0 * sigma * sigma
-    den = a + S
-    frac = np.divide(num, den, out=np.zeros_like(np.asarray(S, dtype=float)), where=np.asarray(den) > 0)
-    return 0.5 * (b + frac)
-
-
-def _check_record(name: str, value: Any, kind: type, origin: str):
-    """``value`` must be a ``kind`` (a NamedTuple of non-negative finite floats), named ``name``."""
-    if not isinstance(value, kind):
-        raise TypeError(f"{name} must be a {kind.__name__} (from {origin}), got {type(value).__name__}")
-    for field, entry in value._asdict().items():
-        _v.nonnegative_scalar(f"{name}.{field}", entry)
-    return value
-
-
-def _check_terms(terms: Any) -> ImbalanceTerms:
-    return _check_record("terms", terms, ImbalanceTerms, "imbalance_terms")
-
-
-def _check_margins(margins: Any) -> Margins:
-    return _check_record("margins", margins, Margins, "margins()")
-
-
-def gram_lower_bounds(terms: ImbalanceTerms, sigma_m, sigma_n):
+def gram_lower_bounds(
+    terms: ImbalanceTerms, sigma_m: ArrayLike, sigma_n: ArrayLike
+) -> tuple[float, float] | tuple[np.ndarray, np.ndarray]:
     r"""The lemma's lower bounds on :math:`\lambda_m(UU^\top)` and :math:`\lambda_n(VV^\top)`.
 
     For any :math:`U` (m x k), :math:`V` (n x k) with imbalance terms ``terms`` and
@@ -450,62 +413,50 @@ def gram_lower_bounds(terms: ImbalanceTerms, sigma_m, sigma_n):
     Returns
     -------
     (bound_UUt, bound_VVt) : floats, or arrays of the shape of ``sigma_m``
+
+    Raises
+    ------
+    TypeError
+        If ``terms`` is not an :class:`ImbalanceTerms`.
+    ValueError
+        If a field of ``terms`` or an entry of ``sigma_m``, ``sigma_n`` is negative or not
+        finite, or the two shapes differ.
     """
-    terms = _check_terms(terms)
+    terms = _check_record("terms", terms, ImbalanceTerms, "imbalance_terms")
     sm = _v.nonnegative_array("sigma_m", sigma_m)
     sn = _v.nonnegative_array("sigma_n", sigma_n)
     if sm.shape != sn.shape:
-        raise ValueError(f"sigma_m and sigma_n must have the same shape, got {sm.shape} and {sn.shape}")
-    bu = _h(terms.lbar_minus, terms.lund_plus, sm)
-    bv = _h(terms.lbar_plus, terms.lund_minus, sn)
+        raise ValueError(
+            f"sigma_m and sigma_n must have the same shape, got {sm.shape} and {sn.shape}"
+        )
+    bu, bv = _lower_bounds(terms, sm, sn)
     if sm.ndim == 0:
         return float(bu), float(bv)
     return bu, bv
 
 
-def rate_from_terms(terms: ImbalanceTerms, margins: Margins) -> float:
-    r"""The rate :math:`\alpha = l_1 + \sqrt{l_2^2 + 4\mu_n^2} + l_3 + \sqrt{l_4^2 + 4\mu_m^2}`.
-
-    Equivalently, :math:`\alpha` is twice the sum of the two bounds of
-    :func:`gram_lower_bounds` evaluated at the margins (book: chapter 4,
-    ``thm-general-init-rate``). It is :math:`\ge 2(\underline\lambda_+ + \underline\lambda_-)`,
-    with equality when both margins are 0.
-
-    Parameters
-    ----------
-    terms : ImbalanceTerms
-    margins : Margins
-
-    Returns
-    -------
-    float
-        :math:`\alpha \ge 0`.
-
-    Raises
-    ------
-    TypeError
-        If ``terms`` is not an :class:`ImbalanceTerms` or ``margins`` not a :class:`Margins`.
-    ValueError
-        If a field (named ``terms.<field>`` or ``margins.<field>``) is not finite or is negative.
-    """
-    terms = _check_terms(terms)
-    margins = _check_margins(margins)
-    bu, bv = gram_lower_bounds(terms, margins.mu_m, margins.mu_n)
-    return 2.0 * (bu + bv)
+# ----------------------------------------------------------------------------------
+# the rate and the bound
+# ----------------------------------------------------------------------------------
 
 
-def rate_bound(Y, U0, V0, *, X=None) -> float:
-    r"""The guaranteed rate :math:`\alpha` of :math:`\ell(t) \le \ell(0) e^{-\alpha t}` (book: chapter 4, ``thm-general-init-rate``).
+def rate_bound(Y: ArrayLike, U0: ArrayLike, V0: ArrayLike, *, X: ArrayLike | None = None) -> float:
+    r"""The guaranteed rate :math:`\alpha` of :math:`\ell(t) \le \ell(0) e^{-\alpha t}`.
 
     .. math::
 
-        \alpha = -\bar\lambda_+ + \underline\lambda_- + \sqrt{(\bar\lambda_+ + \underline\lambda_-)^2 + 4\mu_n^2}
-                 -\bar\lambda_- + \underline\lambda_+ + \sqrt{(\bar\lambda_- + \underline\lambda_+)^2 + 4\mu_m^2},
+        \alpha = -\bar\lambda_+ + \underline\lambda_-
+                 + \sqrt{(\bar\lambda_+ + \underline\lambda_-)^2 + 4\mu_n^2}
+                 -\bar\lambda_- + \underline\lambda_+
+                 + \sqrt{(\bar\lambda_- + \underline\lambda_+)^2 + 4\mu_m^2},
 
     with the imbalance terms of :func:`imbalance_terms` and the margins of
-    :func:`margins` (Min et al., ICML 2021, in the book's indexing). For
-    :math:`m = n = k = 1` it is the scalar rate :math:`2\sqrt{\lambda_0^2 + 4M^2}`,
-    :math:`M = \max(|y| - |y - x_0|, 0)`.
+    :func:`margins` (Min et al., ICML 2021, in the book's indexing; book: chapter 4,
+    ``thm-general-init-rate``). Equivalently, :math:`\alpha` is twice the sum of the two
+    bounds of :func:`gram_lower_bounds` at the margins; it is
+    :math:`\ge 2(\underline\lambda_+ + \underline\lambda_-)`, with equality when both
+    margins are 0. For :math:`m = n = k = 1` it is the scalar rate
+    :math:`2\sqrt{\lambda_0^2 + 4M^2}`, :math:`M = \max(|y| - |y - x_0|, 0)`.
 
     Parameters
     ----------
@@ -527,26 +478,30 @@ def rate_bound(Y, U0, V0, *, X=None) -> float:
     ------
     ValueError
         If a shape does not fit, an entry is not finite, or k < min(m, n)
-        (k < min(r, n) with X).
+        (with X: X is zero or k < min(r, n)).
     """
     if X is not None:
         parts = _regression_parts(Y, U0, V0, X)
-        return parts.lambda_r * rate_from_terms(parts.terms, parts.margins)
-    Y, U0, V0 = _factorization_problem(Y, U0, V0, X, "rate_bound")
-    return rate_from_terms(imbalance_terms(U0, V0), margins(Y, U0, V0))
+        return parts.lambda_r * _rate(parts.terms, parts.margins)
+    Y, U0, V0 = _factorization_problem(Y, U0, V0)
+    m, n = Y.shape
+    return _rate(_terms(U0.T @ U0 - V0.T @ V0, m, n), _margins(Y, U0, V0))
 
 
-def regression_constant(Y, U0, V0, X) -> float:
+def regression_constant(Y: ArrayLike, U0: ArrayLike, V0: ArrayLike, X: ArrayLike) -> float:
     r"""The constant :math:`c` of the regression bound (book: chapter 5, ``thm-regression-rate``).
 
     .. math::
 
-        c = -\bar\lambda_+ + \underline\lambda_- + \sqrt{(\bar\lambda_+ + \underline\lambda_-)^2 + 4\mu_n^2}
-            -\bar\lambda_- + \underline\lambda_+ + \sqrt{(\bar\lambda_- + \underline\lambda_+)^2 + 4\mu_r^2},
+        c = -\bar\lambda_+ + \underline\lambda_-
+            + \sqrt{(\bar\lambda_+ + \underline\lambda_-)^2 + 4\mu_n^2}
+            -\bar\lambda_- + \underline\lambda_+
+            + \sqrt{(\bar\lambda_- + \underline\lambda_+)^2 + 4\mu_r^2},
 
     with the terms of :math:`D = U_1^\top U_1 - V_0^\top V_0` (:func:`imbalance_terms`
     with ``X``) and the margins of :func:`margins` with ``X``. The guaranteed rate is
-    :math:`\lambda_r(\Sigma_x) c`. With zero margins, :math:`c = 2(\underline\lambda_+ + \underline\lambda_-)`.
+    :math:`\lambda_r(\Sigma_x) c`. With zero margins,
+    :math:`c = 2(\underline\lambda_+ + \underline\lambda_-)`.
 
     Parameters
     ----------
@@ -567,21 +522,23 @@ def regression_constant(Y, U0, V0, X) -> float:
         If a shape does not fit, an entry is not finite, X is zero, or k < min(rank X, n).
     """
     if X is None:
-        raise TypeError("X must be a data matrix (N x m), got None; for matrix factorization use rate_bound")
+        raise TypeError(
+            "X must be a data matrix (N x m), got None; for matrix factorization use rate_bound"
+        )
     parts = _regression_parts(Y, U0, V0, X)
-    return rate_from_terms(parts.terms, parts.margins)
+    return _rate(parts.terms, parts.margins)
 
 
-def rate_bound_slide_literal(Y, U0, V0) -> float:
-    r"""The talk's rate read literally (NOT a valid bound when m != n; for the erratum only).
+def rate_bound_slide_literal(Y: ArrayLike, U0: ArrayLike, V0: ArrayLike) -> float:
+    r"""The slide's rate read literally (NOT a valid bound when m != n; for the erratum only).
 
     Same formula as :func:`rate_bound`, but with the slide's indices
     :math:`\underline\lambda_+ = \max(\lambda_n(\Lambda), 0)` and
-    :math:`\underline\lambda_- = \max(\lambda_m(-\Lambda), 0)` (see
-    :func:`imbalance_terms_slide_literal`); the margins enter squared, as in the slide
-    "Summary General Initialization". Equal to :func:`rate_bound` when m = n. The flow
-    violates :math:`\ell(0)e^{-\alpha t}` with this :math:`\alpha` on many rectangular
-    instances (book: chapter 4).
+    :math:`\underline\lambda_- = \max(\lambda_m(-\Lambda), 0)` (the indices m and n of the
+    two lower terms exchanged); the margins enter squared, as in the slide "Summary General
+    Initialization". Equal to :func:`rate_bound` when m = n. The flow violates
+    :math:`\ell(0)e^{-\alpha t}` with this :math:`\alpha` on many rectangular instances
+    (book: chapter 4, the erratum).
 
     Parameters
     ----------
@@ -592,13 +549,23 @@ def rate_bound_slide_literal(Y, U0, V0) -> float:
     Returns
     -------
     float
+
+    Raises
+    ------
+    ValueError
+        If a shape does not fit, an entry is not finite, or k < min(m, n).
     """
-    Y, U0, V0 = _factorization_problem(Y, U0, V0, None, "rate_bound_slide_literal")
-    return rate_from_terms(imbalance_terms_slide_literal(U0, V0), margins(Y, U0, V0))
+    Y, U0, V0 = _factorization_problem(Y, U0, V0)
+    m, n = Y.shape
+    return _rate(_terms(U0.T @ U0 - V0.T @ V0, n, m), _margins(Y, U0, V0))
 
 
-def loss_bound(Y, U0, V0, t, *, X=None) -> np.ndarray:
-    r"""The bound :math:`\ell(0) e^{-\alpha t}` at the times ``t`` (book: chapter 4, ``thm-general-init-rate``).
+def loss_bound(
+    Y: ArrayLike, U0: ArrayLike, V0: ArrayLike, t: ArrayLike, *, X: ArrayLike | None = None
+) -> np.ndarray:
+    r"""The bound :math:`\ell(0) e^{-\alpha t}` at the times ``t``.
+
+    Book: chapter 4, ``thm-general-init-rate``.
 
     Parameters
     ----------
@@ -614,14 +581,20 @@ def loss_bound(Y, U0, V0, t, *, X=None) -> np.ndarray:
     Returns
     -------
     ndarray, shape (T,)
+
+    Raises
+    ------
+    ValueError
+        As :func:`rate_bound`, and if the times are not 1-D, finite, >= 0 and non-decreasing.
     """
     if X is not None:
         parts = _regression_parts(Y, U0, V0, X)
         t = _v.times("t", t)
-        rate = parts.lambda_r * rate_from_terms(parts.terms, parts.margins)
+        rate = parts.lambda_r * _rate(parts.terms, parts.margins)
         return parts.l_star + (parts.loss0 - parts.l_star) * np.exp(-rate * t)
-    Y, U0, V0 = _factorization_problem(Y, U0, V0, X, "loss_bound")
+    Y, U0, V0 = _factorization_problem(Y, U0, V0)
     t = _v.times("t", t)
-    alpha = rate_from_terms(imbalance_terms(U0, V0), margins(Y, U0, V0))
+    m, n = Y.shape
+    alpha = _rate(_terms(U0.T @ U0 - V0.T @ V0, m, n), _margins(Y, U0, V0))
     loss0 = 0.5 * float(np.sum((Y - U0 @ V0.T) ** 2))
     return loss0 * np.exp(-alpha * t)

@@ -15,10 +15,8 @@ solves (markers), ``ROLES["bound"]`` for bounds (dashed).
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from contextlib import contextmanager
-from html import escape as html_escape
 import re
+from html import escape as html_escape
 
 import matplotlib as mpl
 from cycler import cycler
@@ -26,7 +24,7 @@ from matplotlib.animation import Animation
 
 from . import _validate as _v
 
-__all__ = ["PALETTE", "ROLES", "RC", "use", "context", "animation_html"]
+__all__ = ["PALETTE", "ROLES", "RC", "use", "animation_html"]
 
 #: Okabe & Ito (2008) colour-blind-safe palette, in cycle order.
 PALETTE: dict[str, str] = {
@@ -51,7 +49,10 @@ ROLES: dict[str, str] = {
 
 #: The rcParams that :func:`use` applies.
 RC: dict[str, object] = {
-    "axes.prop_cycle": cycler(color=[PALETTE[c] for c in ("blue", "orange", "green", "vermillion", "purple", "sky", "black")]),
+    "axes.prop_cycle": cycler(
+        color=[PALETTE[c] for c in ("blue", "orange", "green", "vermillion", "purple", "sky")]
+        + [PALETTE["black"]]
+    ),
     "figure.figsize": (6.4, 4.0),
     "figure.dpi": 100,
     "savefig.dpi": 150,
@@ -83,15 +84,13 @@ RC: dict[str, object] = {
 
 
 def use() -> None:
-    """Apply the book's figure style to matplotlib's global defaults."""
+    """Apply the book's figure style to matplotlib's global defaults.
+
+    Updates ``matplotlib.rcParams`` with :data:`RC`: the Okabe-Ito colour cycle, opaque
+    white backgrounds, font sizes readable at page width. Call it once, at the top of a
+    chapter.
+    """
     mpl.rcParams.update(RC)
-
-
-@contextmanager
-def context() -> Iterator[None]:
-    """The book's style for the duration of a ``with`` block only."""
-    with mpl.rc_context(RC):
-        yield
 
 
 # The player of matplotlib's to_jshtml draws its buttons with Font Awesome 4 icons
@@ -109,7 +108,9 @@ _PLAYER_ICONS = {
 }
 
 
-def animation_html(animation, name: str, alt: str, *, dpi: int = 60, default_mode: str = "once") -> str:
+def animation_html(
+    animation: Animation, name: str, alt: str, *, dpi: int = 60, default_mode: str = "once"
+) -> str:
     """A matplotlib animation as self-contained HTML that plays in a static page.
 
     Wraps :meth:`matplotlib.animation.Animation.to_jshtml` (frames embedded as
@@ -131,11 +132,15 @@ def animation_html(animation, name: str, alt: str, *, dpi: int = 60, default_mod
     default_mode : {"once", "loop", "reflect"}
     """
     if not isinstance(animation, Animation):
-        raise TypeError(f"animation must be a matplotlib.animation.Animation, got {type(animation).__name__}")
+        raise TypeError(
+            f"animation must be a matplotlib.animation.Animation, got {type(animation).__name__}"
+        )
     if not isinstance(name, str):
         raise TypeError(f"name must be a str, got {type(name).__name__}")
     if not re.fullmatch(r"[A-Za-z0-9_]+", name):
-        raise ValueError(f"name must be a non-empty string of letters, digits and '_', got {name!r}")
+        raise ValueError(
+            f"name must be a non-empty string of letters, digits and '_', got {name!r}"
+        )
     if not isinstance(alt, str):
         raise TypeError(f"alt must be a str, got {type(alt).__name__}")
     if not alt.strip():
@@ -148,16 +153,21 @@ def animation_html(animation, name: str, alt: str, *, dpi: int = 60, default_mod
     if found is None:  # pragma: no cover - matplotlib's template changed
         raise RuntimeError("unexpected to_jshtml output: no image element found")
     html = html.replace(found.group(1), name)
-    html = html.replace(f'id="_anim_img{name}"', f'id="_anim_img{name}" alt="{html_escape(alt, quote=True)}"')
+    alt_text = html_escape(alt, quote=True)
+    html = html.replace(f'id="_anim_img{name}"', f'id="_anim_img{name}" alt="{alt_text}"')
     # Where scripts do not run (JupyterLab does not run those of saved outputs until the
     # notebook is trusted), the player is inert: its image shows the first frame, not nothing.
     # (the frames are JavaScript strings continued over lines with a backslash)
-    first_frame = re.search(r'frames\[0\] = "(data:image/png;base64,[A-Za-z0-9+/=\\\n]+)"', html)
+    first_frame = re.search(
+        r'frames\[0\] = "(data:image/png;base64,[A-Za-z0-9+/=\\\n]+)"', html
+    )
     if first_frame is None:  # pragma: no cover - matplotlib's template changed
         raise RuntimeError("unexpected to_jshtml output: no first frame found")
     src = first_frame.group(1).replace("\\\n", "")
     html = html.replace(f'id="_anim_img{name}"', f'id="_anim_img{name}" src="{src}"', 1)
     html = re.sub(r"<link[^>]*font-awesome[^>]*>", "", html)
     for css_class, glyph in _PLAYER_ICONS.items():
-        html = html.replace(f'<i class="{css_class}"></i>', f'<span aria-hidden="true">{glyph}</span>')
+        html = html.replace(
+            f'<i class="{css_class}"></i>', f'<span aria-hidden="true">{glyph}</span>'
+        )
     return html
