@@ -16,8 +16,8 @@ diagonal. Under the gradient flow :math:`\dot U = (Y - UV^\top)V`,
 :math:`\lambda_{0,i} = s_{U,i}^2 - s_{V,i}^2`; it converges at rate
 :math:`\sqrt{\lambda_{0,i}^2 + 4\sigma_i^2}` (book: chapter 3, ``thm-spectral``).
 
-Functions
----------
+.. rubric:: Functions
+
 initialization
     Build :math:`(U_0, V_0)` from :math:`Y`, the diagonals and :math:`O`.
 random_orthogonal

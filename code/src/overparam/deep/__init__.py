@@ -1,7 +1,7 @@
 r"""Gradient flow of deep linear networks :math:`W = W_L \cdots W_1` (book: chapter 7).
 
-Shapes
-------
+.. rubric:: Shapes
+
 The network maps :math:`\mathbb{R}^n \to \mathbb{R}^m` through hidden widths
 :math:`h_1, \dots, h_{L-1}`; with :math:`h_0 = n` and :math:`h_L = m`,
 
@@ -29,8 +29,8 @@ It conserves the :math:`L - 1` matrices
 :math:`D_l = W_{l+1}^\top W_{l+1} - W_l W_l^\top` (:math:`h_l \times h_l`); for
 :math:`L = 2`, :math:`D_1 = U^\top U - V^\top V = \Lambda`.
 
-Modules
--------
+.. rubric:: Modules
+
 network
     The product, the loss, the field, the gradient flow and its conservation laws.
 scalar

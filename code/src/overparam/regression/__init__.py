@@ -27,8 +27,8 @@ Modules: ``decomposition``, ``data``,
 ``initializations``, ``limit``; their
 public names are available here.
 
-Functions
----------
+.. rubric:: Functions
+
 decompose
     The decomposition above, as a :class:`DataDecomposition`.
 min_norm_solution
