@@ -15,7 +15,6 @@ from hypothesis import strategies as st
 
 import edges
 from conftest import reference_flow, relative_gap
-from overparam import _validate as _v
 from overparam import flow, scalar
 from overparam.flow import Trajectory, gradient_flow, gram_rhs, imbalance, loss
 
@@ -619,39 +618,6 @@ def test_imbalance_symmetries_and_conservation_law_structure(problem, seed):
     R = np.linalg.qr(np.random.default_rng(seed).standard_normal((k, k)))[0]
     assert np.linalg.norm(flow.imbalance(U @ R, V @ R) - R.T @ L @ R) <= tol
     assert abs(np.trace(L) - (np.sum(U * U) - np.sum(V * V))) <= tol
-
-
-@settings(max_examples=edges.examples(60))
-@given(
-    problem=problems(k_min_extra=(0, 197)),
-    which=st.sampled_from(["none", "Y", "U0", "V0", "X"]),
-    extra=st.integers(1, 3),
-)
-def test_problem_check_accepts_fitting_shapes_and_names_the_one_that_does_not(problem, which, extra):
-    """Valid problems come back as equal float arrays; growing one dimension of one argument is
-    refused by a ValueError naming the argument whose shape no longer fits."""
-    Y, U0, V0, X = problem
-    if which == "none":
-        out = _v.problem(Y, U0, V0, X)
-        for a, b in zip(out, (Y, U0, V0, X), strict=True):
-            assert (a is None and b is None) or (a.dtype == float and np.array_equal(a, b))
-        return
-    if which == "X" and X is None:
-        X = np.ones((Y.shape[0], U0.shape[0] + extra))  # columns do not match the rows of U0
-        expected = "U0"
-    elif which == "X":
-        X = np.ones((X.shape[0] + extra, X.shape[1]))
-        expected = "X"
-    elif which == "Y":
-        Y = np.ones((Y.shape[0], Y.shape[1] + extra))  # n no longer matches V0
-        expected = "V0"
-    elif which == "U0":
-        U0 = np.ones((U0.shape[0] + extra, U0.shape[1]))
-        expected = "U0"
-    else:
-        V0 = np.ones((V0.shape[0], V0.shape[1] + extra))
-        expected = "V0"
-    edges.rejects(lambda: _v.problem(Y, U0, V0, X), expected, ValueError)
 
 
 @pytest.mark.parametrize("thunk, argument, error", BAD)
