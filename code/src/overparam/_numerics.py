@@ -30,6 +30,7 @@ __all__ = [
     "gram_scale",
     "margin",
     "residual",
+    "loss",
     "residual_gradient",
 ]
 
@@ -230,6 +231,12 @@ def margin(sigma: float, distance: float) -> float:
 def residual(Y: np.ndarray, W: np.ndarray, X: np.ndarray | None = None) -> np.ndarray:
     """The residual E = Y - X W (X = I when None)."""
     return Y - W if X is None else Y - X @ W
+
+
+def loss(Y: np.ndarray, W: np.ndarray, X: np.ndarray | None = None) -> float:
+    r"""The loss :math:`\tfrac12 \lVert Y - X W \rVert_F^2` of the product W (X = I when None)."""
+    E = residual(Y, W, X)
+    return 0.5 * float(np.sum(E * E))
 
 
 def residual_gradient(Y: np.ndarray, W: np.ndarray, X: np.ndarray | None = None) -> np.ndarray:

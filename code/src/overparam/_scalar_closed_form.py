@@ -13,9 +13,9 @@ import numpy as np
 __all__ = ["rate", "x_of_t"]
 
 
-def rate(y: float, lambda0: float) -> float:
-    r"""The rate :math:`g = \sqrt{\lambda_0^2 + 4y^2}` (may overflow to inf)."""
-    return float(np.hypot(lambda0, 2.0 * y))
+def rate(y, lambda0):
+    r"""The rate :math:`g = \sqrt{\lambda_0^2 + 4y^2}`, elementwise (may overflow to inf)."""
+    return np.hypot(lambda0, 2.0 * y)
 
 
 def x_of_t(y: float, x0: float, lambda0: float, t: np.ndarray) -> np.ndarray:
@@ -73,7 +73,7 @@ def _unit_scale(y: float, x0: float, lambda0: float, t: np.ndarray) -> np.ndarra
         if x0 == 0.0:
             return np.zeros(t.shape)  # u0 = v0 = 0, a stationary point
         return _balanced(y, x0, t)
-    g = np.hypot(lambda0, 2.0 * y)
+    g = rate(y, lambda0)
     s0 = np.hypot(lambda0, 2.0 * x0)  # u0^2 + v0^2
     p0 = s0 + 2.0 * x0  # (u0 + v0)^2, no cancellation since x0 >= 0
     # a = 2y + g and nb = g - 2y, the roots a and -nb of p^2 - 4yp - lambda0^2, each

@@ -37,7 +37,7 @@ import numpy as np
 
 from . import _numerics as _nx
 from . import _validate as _v
-from ._scalar_closed_form import x_of_t
+from ._scalar_closed_form import rate, x_of_t
 
 __all__ = ["SpectralModes", "find_modes", "trajectories"]
 
@@ -233,7 +233,7 @@ def _sorted_modes(Phi, Psi, sigma, w, lam) -> SpectralModes:
     Psi[:, :p] = Psi[:, order]
     sigma, w, lam = sigma[order], w[order], lam[order]
     return SpectralModes(
-        Phi=Phi, Psi=Psi, sigma=sigma, x0=w, lambda0=lam, rate=np.hypot(lam, 2.0 * sigma)
+        Phi=Phi, Psi=Psi, sigma=sigma, x0=w, lambda0=lam, rate=rate(sigma, lam)
     )
 
 

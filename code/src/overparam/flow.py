@@ -130,8 +130,7 @@ def loss(Y: ArrayLike, W: ArrayLike, *, X: ArrayLike | None = None) -> float:
     W = _v.matrix(
         "W", W, rows=rows, cols=Y.shape[1], rows_hint=what, cols_hint=f"Y has {Y.shape[1]} columns"
     )
-    R = _nx.residual(Y, W, X)
-    return 0.5 * float(np.sum(R * R))
+    return _nx.loss(Y, W, X)
 
 
 def imbalance(U: ArrayLike, V: ArrayLike) -> np.ndarray:

@@ -397,7 +397,7 @@ def convergence_rate(y: float, u0: float, v0: float) -> float:
     u0 = _v.real_scalar("u0", u0)
     v0 = _v.real_scalar("v0", v0)
     _, lambda0 = _start(u0, v0)
-    g = rate(y, lambda0)
+    g = float(rate(y, lambda0))
     if not np.isfinite(g):
         raise ValueError(f"y = {y:.3g} is too large: the rate sqrt(lambda0^2 + 4 y^2) overflows")
     return g

@@ -172,12 +172,6 @@ def conserved(Ws: Sequence[np.ndarray]) -> list[np.ndarray]:
     return [Ws[i + 1].T @ Ws[i + 1] - Ws[i] @ Ws[i].T for i in range(len(Ws) - 1)]
 
 
-def loss(Y: np.ndarray, W: np.ndarray, X: np.ndarray | None = None) -> float:
-    r"""The loss :math:`\tfrac12 \lVert Y - X W \rVert_F^2` of the product W (X = I if None)."""
-    E = _nx.residual(Y, W, X)
-    return 0.5 * float(np.sum(E * E))
-
-
 def lam_min(S: np.ndarray) -> float:
     """The smallest eigenvalue of the symmetric part of S."""
     return float(_nx.eigenvalues_desc(S)[-1])

@@ -327,4 +327,4 @@ def loss_bound(
         alpha = _homogeneous_rate(Y, Ws0, _c.homogeneous_offsets("Ws0", Ws0, _nx.STRUCTURE_RTOL))
     else:
         alpha = _imbalance_rate(Ws0)
-    return _c.loss(Y, _c.chain(Ws0)) * np.exp(-alpha * t)
+    return _nx.loss(Y, _c.chain(Ws0)) * np.exp(-alpha * t)

@@ -103,7 +103,7 @@ def loss(Y: ArrayLike, Ws: Sequence[ArrayLike], *, X: ArrayLike | None = None) -
         If ``Ws`` is not a sequence or an entry is not numeric.
     """
     Y, Ws, X = _c.check_layers(Y, Ws, X, "Ws")
-    return _c.loss(Y, _c.chain(Ws), X)
+    return _nx.loss(Y, _c.chain(Ws), X)
 
 
 def vector_field(
