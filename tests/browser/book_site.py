@@ -84,7 +84,10 @@ class PageVisit:
         # wait for MathJax to finish typesetting (pages without math have no MathJax)
         self.page.wait_for_function("!window.MathJax || (MathJax.startup && MathJax.startup.promise)", timeout=20000)
         self.page.evaluate("window.MathJax ? MathJax.startup.promise : null")
-        self.page.wait_for_load_state("networkidle")
+        # the API reference page (every docstring of the package, hundreds of formulas) takes
+        # several times a chapter's time to settle on a slow 2-core machine: a waiting limit,
+        # not a criterion (every check below still runs on the loaded page)
+        self.page.wait_for_load_state("networkidle", timeout=90000)
 
     def close(self) -> None:
         self.context.close()
